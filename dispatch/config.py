@@ -1,0 +1,414 @@
+"""The site configuration: validated, immutable pydantic models loaded from YAML.
+
+Every field carries its unit in its name and a one-line description (``Site.model_json_schema()``
+lists them; the README's field reference is generated from the same descriptions).  Unknown
+keys are errors, so a misspelled key never goes unnoticed.
+
+Units at this edge are the ones people read off data sheets (W per miner, kW of container
+auxiliaries, minutes of min up time); :mod:`dispatch.horizon` converts them once to the
+model's units (MW, MWh, intervals).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import zoneinfo
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from dispatch.errors import ConfigError
+
+NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
+Name = Annotated[str, Field(pattern=NAME_PATTERN, description="identifier used in column names")]
+NonNeg = Annotated[float, Field(ge=0)]
+Frac = Annotated[float, Field(ge=0, le=1)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class Grid(_Model):
+    """The interconnection: limits and the adders on the energy price."""
+
+    import_limit_mw: float = Field(gt=0, description="maximum import from the grid, MW")
+    export_limit_mw: NonNeg = Field(0.0, description="maximum export to the grid, MW (0: none)")
+    import_adder_usd_per_mwh: NonNeg = Field(
+        0.0, description="added to the energy price on import (fees, TDSP charges), USD/MWh"
+    )
+    export_adder_usd_per_mwh: NonNeg = Field(
+        0.0, description="taken off the energy price on export, USD/MWh"
+    )
+
+
+class HpcHall(_Model):
+    """A firm AI/HPC hall: served in full whenever physically possible."""
+
+    name: Name
+    it_load_mw: NonNeg = Field(
+        description="IT load when no series is given, MW (a series in the inputs overrides it)"
+    )
+    pue: float = Field(1.3, ge=1.0, le=3.0, description="power usage effectiveness, >= 1")
+    lease_usd_per_it_mwh: NonNeg = Field(
+        0.0, description="lease revenue per MWh of IT load served; reported, not optimised"
+    )
+
+
+class MinerUnit(_Model):
+    """Nameplate of one ASIC miner."""
+
+    model: str = Field(description="model name, e.g. 'Antminer S21'")
+    hashrate_th_s: float = Field(gt=0, description="nameplate hashrate per miner, TH/s")
+    power_w: float = Field(gt=0, description="nameplate power per miner, W")
+
+
+class PowerTarget(_Model):
+    """Underclocking: a power range and a concave power-to-hashrate curve.
+
+    ``curve_points`` are ``[power_frac, hashrate_frac]`` pairs relative to the miner's
+    nameplate (1.0, 1.0); they must cover ``[min_frac, max_frac]`` and be concave (each
+    segment's slope no steeper than the one before), which is what makes underclocking
+    more efficient in J/TH and keeps the model linear.
+    """
+
+    min_frac: float = Field(gt=0, le=1.5, description="lowest power target, fraction of nameplate")
+    max_frac: float = Field(1.0, gt=0, le=1.5, description="highest power target, fraction of nameplate")
+    curve_points: list[tuple[float, float]] = Field(
+        min_length=2, description="[power_frac, hashrate_frac] points of the concave curve"
+    )
+
+    @model_validator(mode="after")
+    def _check_curve(self) -> PowerTarget:
+        if self.min_frac > self.max_frac:
+            raise ValueError(
+                f"min_frac {self.min_frac} is above max_frac {self.max_frac}"
+            )
+        pts = self.curve_points
+        for p, h in pts:
+            if p < 0 or h < 0:
+                raise ValueError(f"curve point {[p, h]} is negative")
+        for (p0, _), (p1, _) in zip(pts, pts[1:]):
+            if p1 <= p0:
+                raise ValueError("curve_points power fractions must be strictly increasing")
+        if pts[0][0] > self.min_frac + 1e-9 or pts[-1][0] < self.max_frac - 1e-9:
+            raise ValueError(
+                f"curve_points span [{pts[0][0]}, {pts[-1][0]}] but must cover "
+                f"[min_frac, max_frac] = [{self.min_frac}, {self.max_frac}]"
+            )
+        slopes = [(h1 - h0) / (p1 - p0) for (p0, h0), (p1, h1) in zip(pts, pts[1:])]
+        for k, (s0, s1) in enumerate(zip(slopes, slopes[1:])):
+            if s1 > s0 + 1e-9:
+                raise ValueError(
+                    f"hashrate curve is not concave: slope rises from {s0:.3g} to {s1:.3g} "
+                    f"at power_frac {pts[k + 1][0]}"
+                )
+        return self
+
+
+class Outage(_Model):
+    """Containers out of service (maintenance) during a window."""
+
+    start: dt.datetime = Field(description="window start, site timezone if no offset given")
+    end: dt.datetime = Field(description="window end (exclusive)")
+    containers: int = Field(ge=0, description="containers unavailable during the window")
+
+    @model_validator(mode="after")
+    def _check_window(self) -> Outage:
+        if _naive(self.end) <= _naive(self.start):
+            raise ValueError(f"outage end {self.end} is not after its start {self.start}")
+        return self
+
+
+class MinerFleet(_Model):
+    """A homogeneous fleet of mining containers, scheduled as an integer count."""
+
+    name: Name
+    miner: MinerUnit
+    miners_per_container: int = Field(gt=0, description="miners in one container")
+    containers: int = Field(ge=0, description="containers in the fleet")
+    container_aux_kw: NonNeg = Field(
+        0.0, description="auxiliary power of a running container (fans, pumps), kW"
+    )
+    power_target: PowerTarget | None = Field(
+        None, description="optional underclocking range and hashrate curve"
+    )
+    min_up_minutes: int = Field(0, ge=0, description="a started container runs at least this long")
+    min_down_minutes: int = Field(0, ge=0, description="a stopped container stays off this long")
+    startup_cost_usd_per_container: NonNeg = Field(0.0, description="cost per container start, USD")
+    ramp_limit_containers_per_interval: int | None = Field(
+        None, ge=1, description="most containers started or stopped per interval (none: no limit)"
+    )
+    containers_initially_on: int = Field(0, ge=0, description="containers running at the start")
+    containers_unavailable: int = Field(0, ge=0, description="containers out for the whole horizon")
+    outages: list[Outage] = Field(default_factory=list, description="maintenance windows")
+    pool_fee_frac: Frac = Field(0.0, description="mining pool fee, fraction of revenue")
+
+    @model_validator(mode="after")
+    def _check_counts(self) -> MinerFleet:
+        for field in ("containers_initially_on", "containers_unavailable"):
+            if getattr(self, field) > self.containers:
+                raise ValueError(
+                    f"{field} = {getattr(self, field)} exceeds containers = {self.containers}"
+                )
+        return self
+
+    @property
+    def container_power_mw(self) -> float:
+        """Rated power of one running container including auxiliaries, MW."""
+        return self.asic_power_mw + self.container_aux_kw / 1e3
+
+    @property
+    def asic_power_mw(self) -> float:
+        """Nameplate power of one container's miners, MW."""
+        return self.miner.power_w * self.miners_per_container / 1e6
+
+    @property
+    def container_hashrate_th_s(self) -> float:
+        """Nameplate hashrate of one container, TH/s."""
+        return self.miner.hashrate_th_s * self.miners_per_container
+
+    @property
+    def j_per_th(self) -> float:
+        """Energy per hash at nameplate, auxiliaries included, J/TH."""
+        return self.container_power_mw * 1e6 / self.container_hashrate_th_s
+
+
+class Battery(_Model):
+    """A battery energy storage system."""
+
+    power_mw: float = Field(gt=0, description="charge and discharge power limit, MW")
+    energy_mwh: float = Field(gt=0, description="usable energy capacity, MWh")
+    charge_efficiency: float = Field(0.95, gt=0, le=1, description="share of charged energy stored")
+    discharge_efficiency: float = Field(0.95, gt=0, le=1, description="share of stored energy delivered")
+    soc_min_frac: Frac = Field(0.0, description="lowest state of charge, fraction of energy_mwh")
+    soc_max_frac: Frac = Field(1.0, description="highest state of charge, fraction of energy_mwh")
+    soc_initial_frac: Frac = Field(0.5, description="state of charge at the start, fraction")
+    wear_cost_usd_per_mwh: NonNeg = Field(0.0, description="degradation cost per MWh discharged")
+    end_soc_at_least_initial: bool = Field(
+        True, description="end the horizon with at least the initial state of charge"
+    )
+
+    @model_validator(mode="after")
+    def _check_soc(self) -> Battery:
+        if self.soc_min_frac > self.soc_max_frac:
+            raise ValueError(
+                f"soc_min_frac {self.soc_min_frac} is above soc_max_frac {self.soc_max_frac}"
+            )
+        if not self.soc_min_frac <= self.soc_initial_frac <= self.soc_max_frac:
+            raise ValueError(
+                f"soc_initial_frac {self.soc_initial_frac} is outside "
+                f"[{self.soc_min_frac}, {self.soc_max_frac}]"
+            )
+        return self
+
+
+class Genset(_Model):
+    """Identical gas generator units, scheduled as an integer count."""
+
+    name: Name
+    units: int = Field(ge=0, description="number of identical units")
+    unit_capacity_mw: float = Field(gt=0, description="maximum output per unit, MW")
+    min_load_frac: Frac = Field(0.0, description="minimum output of a running unit, fraction")
+    heat_rate_mmbtu_per_mwh: float = Field(gt=0, description="fuel burnt per MWh generated, MMBtu/MWh")
+    fuel_price_usd_per_mmbtu: NonNeg = Field(description="fuel price, USD/MMBtu")
+    variable_om_usd_per_mwh: NonNeg = Field(0.0, description="variable O&M per MWh generated")
+    startup_cost_usd_per_unit: NonNeg = Field(0.0, description="cost per unit start, USD")
+    fuel_budget_mmbtu_per_day: NonNeg | None = Field(
+        None, description="fuel available per site-local day (stranded or flare gas), MMBtu"
+    )
+    units_initially_on: int = Field(0, ge=0, description="units running at the start")
+
+    @model_validator(mode="after")
+    def _check_units(self) -> Genset:
+        if self.units_initially_on > self.units:
+            raise ValueError(
+                f"units_initially_on = {self.units_initially_on} exceeds units = {self.units}"
+            )
+        return self
+
+
+class Solar(_Model):
+    """On-site solar (or wind): curtailable, no marginal cost."""
+
+    capacity_mw: float = Field(gt=0, description="nameplate AC capacity, MW")
+
+
+class DemandResponseEvent(_Model):
+    """An announced demand-response event.
+
+    In the window, import above ``import_cap_mw`` is non-compliance, penalised per MWh; the
+    credit is ``credit_usd_per_mwh * (baseline_mw - import_mw) * dt`` summed over the window.
+    """
+
+    name: Name
+    start: dt.datetime = Field(description="window start, site timezone if no offset given")
+    end: dt.datetime = Field(description="window end (exclusive)")
+    import_cap_mw: NonNeg | None = Field(None, description="grid import allowed in the window, MW")
+    baseline_mw: NonNeg | None = Field(None, description="baseline the credit is measured from, MW")
+    credit_usd_per_mwh: NonNeg = Field(0.0, description="credit per MWh below the baseline, USD/MWh")
+    penalty_usd_per_mwh: NonNeg = Field(
+        10_000.0, description="penalty per MWh imported above the cap, USD/MWh"
+    )
+
+    @model_validator(mode="after")
+    def _check_window(self) -> DemandResponseEvent:
+        if _naive(self.end) <= _naive(self.start):
+            raise ValueError(f"DR window ends ({self.end}) before or when it starts ({self.start})")
+        if self.credit_usd_per_mwh > 0 and self.baseline_mw is None:
+            raise ValueError("credit_usd_per_mwh is set but baseline_mw is missing")
+        return self
+
+
+class DemandCharge(_Model):
+    """Monthly demand charge on the billing month's peak import."""
+
+    rate_usd_per_mw: NonNeg = Field(description="charge per MW of monthly peak import, USD/MW")
+    peak_so_far_mw: NonNeg = Field(0.0, description="peak import already set this month, MW")
+
+
+class CoincidentPeak(_Model):
+    """Coincident-peak (ERCOT 4CP-like) transmission charge; probabilities come with the inputs."""
+
+    charge_usd_per_mw: NonNeg = Field(
+        description="charge per MW of import at the system peak interval, USD/MW"
+    )
+
+
+class Site(_Model):
+    """A hybrid AI + mining site behind one grid connection."""
+
+    name: str = Field(description="site name, for reports")
+    timezone: str = Field(description="IANA timezone of the site, e.g. America/Chicago")
+    interval_minutes: Literal[5, 15, 60] = Field(15, description="interval length, minutes")
+    grid: Grid
+    hpc_halls: list[HpcHall] = Field(default_factory=list, description="firm AI/HPC halls")
+    fleets: list[MinerFleet] = Field(default_factory=list, description="mining fleets")
+    battery: Battery | None = None
+    gensets: list[Genset] = Field(default_factory=list, description="gas generator groups")
+    solar: Solar | None = None
+    dr_events: list[DemandResponseEvent] = Field(
+        default_factory=list, description="announced demand-response events"
+    )
+    demand_charge: DemandCharge | None = None
+    coincident_peak: CoincidentPeak | None = None
+    value_of_lost_load_usd_per_mwh: float = Field(
+        50_000.0, gt=0, description="penalty per MWh of HPC load not served, USD/MWh"
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_tz(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {value!r} (use an IANA name like America/Chicago)")
+        return value
+
+    @model_validator(mode="after")
+    def _check_names(self) -> Site:
+        seen: dict[str, str] = {}
+        groups = {
+            "hpc_halls": self.hpc_halls,
+            "fleets": self.fleets,
+            "gensets": self.gensets,
+            "dr_events": self.dr_events,
+        }
+        for group, items in groups.items():
+            for item in items:
+                if item.name in seen:
+                    raise ValueError(
+                        f"name {item.name!r} in {group} is already used in {seen[item.name]}"
+                    )
+                seen[item.name] = group
+        return self
+
+    @property
+    def dt_h(self) -> float:
+        """Interval length, hours."""
+        return self.interval_minutes / 60
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def intervals(self, minutes: int) -> int:
+        """A duration in minutes as a whole number of intervals, rounded up."""
+        return math.ceil(minutes / self.interval_minutes - 1e-9)
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> Site:
+        """Load and validate a site file; errors name the file, the field and what is wrong."""
+        path = Path(path)
+        try:
+            text = path.read_text()
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: site file not found") from None
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read site file ({exc.strerror})") from None
+        try:
+            raw = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            raise ConfigError(f"{path}:{where}: invalid YAML: {problem}") from None
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{path}: expected a mapping of site fields, got {type(raw).__name__}")
+        return cls.from_dict(raw, source=str(path))
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any], source: str = "site") -> Site:
+        """Validate a plain mapping; ``source`` names it in error messages."""
+        try:
+            return cls.model_validate(raw)
+        except ValidationError as exc:
+            problems = [_describe(err) for err in exc.errors()]
+            raise ConfigError(
+                f"{source}: " + "; ".join(problems), problems=[f"{source}: {p}" for p in problems]
+            ) from None
+
+    def to_yaml(self, path: str | Path) -> None:
+        """Write the site as YAML that :meth:`from_yaml` reads back to an equal site."""
+        Path(path).write_text(yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False))
+
+
+def _describe(err: Any) -> str:
+    """One pydantic error as 'fleets[0].miner.power_w: <what is wrong> (got <value>)'."""
+    loc = ""
+    for part in err["loc"]:
+        loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))
+    if err["type"] == "extra_forbidden":
+        return f"{loc}: unknown key (check its spelling against the field reference)"
+    if err["type"] == "missing":
+        return f"{loc}: required field is missing"
+    msg = err["msg"].removeprefix("Value error, ")
+    got = err.get("input")
+    shown = "" if isinstance(got, (dict, list)) or got is None else f" (got {got!r})"
+    return f"{loc or 'site'}: {msg}{shown}"
+
+
+def _naive(ts: dt.datetime) -> dt.datetime:
+    """Drop the offset for ordering two timestamps written the same way."""
+    return ts.replace(tzinfo=None) if ts.tzinfo is None else ts.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+__all__ = [
+    "Battery",
+    "CoincidentPeak",
+    "DemandCharge",
+    "DemandResponseEvent",
+    "Genset",
+    "Grid",
+    "HpcHall",
+    "MinerFleet",
+    "MinerUnit",
+    "Outage",
+    "PowerTarget",
+    "Site",
+    "Solar",
+]

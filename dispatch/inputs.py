@@ -1,0 +1,122 @@
+"""Input time series aligned to a site's intervals.
+
+:class:`Inputs` holds series that already sit on the site's interval grid (build one with
+:func:`dispatch.load_inputs`, which reads files and aligns them, or directly from pandas
+objects that are already aligned).  Every series shares one tz-aware index of interval starts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from dispatch.config import Site
+from dispatch.errors import DataError
+
+SERIES_FIELDS = (
+    "price_usd_per_mwh",
+    "hashprice_usd_per_ph_day",
+    "solar_cf",
+    "cp_probability",
+    "rt_price_usd_per_mwh",
+)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Time series on the site's intervals (index: tz-aware interval starts).
+
+    - ``price_usd_per_mwh``: energy price the site buys (and sells) at, before adders.
+    - ``hashprice_usd_per_ph_day``: mining revenue per PH/s per day, before pool fee.
+    - ``hpc_it_load_mw``: IT load per hall (columns named after the halls); ``None`` or a
+      missing column means the hall's constant ``it_load_mw``.
+    - ``solar_cf``: available share of the solar capacity, 0..1 (needed when the site has solar).
+    - ``cp_probability``: probability that each interval is the coincident system peak.
+    - ``rt_price_usd_per_mwh``: real-time price for settling a backtest (optional).
+    - ``sources``: where each series came from (file and column), for reports.
+    """
+
+    price_usd_per_mwh: pd.Series
+    hashprice_usd_per_ph_day: pd.Series
+    hpc_it_load_mw: pd.DataFrame | None = None
+    solar_cf: pd.Series | None = None
+    cp_probability: pd.Series | None = None
+    rt_price_usd_per_mwh: pd.Series | None = None
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        index = self.price_usd_per_mwh.index
+        if not isinstance(index, pd.DatetimeIndex) or index.tz is None:
+            raise DataError("price_usd_per_mwh: index must be tz-aware interval starts")
+        if len(index) == 0:
+            raise DataError("price_usd_per_mwh: no intervals")
+        for name in SERIES_FIELDS[1:] + ("hpc_it_load_mw",):
+            obj = getattr(self, name)
+            if obj is not None and not obj.index.equals(index):
+                raise DataError(f"{name}: index differs from price_usd_per_mwh's index")
+        for name in SERIES_FIELDS + ("hpc_it_load_mw",):
+            obj = getattr(self, name)
+            if obj is None:
+                continue
+            values = np.asarray(obj, dtype=float)
+            bad = ~np.isfinite(values)
+            if bad.any():
+                row = int(np.argwhere(bad)[0][0])
+                raise DataError(f"{name}: missing or non-finite value at {index[row]}")
+
+    @property
+    def index(self) -> pd.DatetimeIndex:
+        return self.price_usd_per_mwh.index  # type: ignore[return-value]
+
+    def window(self, start: pd.Timestamp, end: pd.Timestamp) -> Inputs:
+        """The inputs for intervals starting in ``[start, end)``."""
+        mask = (self.index >= start) & (self.index < end)
+        if not mask.any():
+            raise DataError(f"no input data between {start} and {end}")
+        return self._map(lambda obj: obj[mask])
+
+    def replace(self, **changes: object) -> Inputs:
+        """A copy with some series replaced (e.g. ``hashprice_usd_per_ph_day=...``)."""
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+    def scaled(self, **factors: float) -> Inputs:
+        """A copy with series multiplied, e.g. ``inputs.scaled(hashprice_usd_per_ph_day=0.8)``."""
+        changes = {}
+        for name, factor in factors.items():
+            obj = getattr(self, name)
+            if obj is None:
+                raise DataError(f"{name}: cannot scale a series that is not given")
+            changes[name] = obj * factor
+        return self.replace(**changes)
+
+    def hall_it_load_mw(self, site: Site) -> pd.DataFrame:
+        """IT load per hall on the index: the series where given, the hall's constant otherwise."""
+        frame = pd.DataFrame(index=self.index)
+        for hall in site.hpc_halls:
+            given = self.hpc_it_load_mw
+            if given is not None and hall.name in given.columns:
+                frame[hall.name] = given[hall.name].astype(float)
+            else:
+                frame[hall.name] = float(hall.it_load_mw)
+        return frame
+
+    def to_frame(self) -> pd.DataFrame:
+        """All series side by side, one column each (hall loads as ``hpc_it_<hall>_mw``)."""
+        cols = {name: getattr(self, name) for name in SERIES_FIELDS if getattr(self, name) is not None}
+        frame = pd.DataFrame(cols, index=self.index)
+        if self.hpc_it_load_mw is not None:
+            for hall in self.hpc_it_load_mw.columns:
+                frame[f"hpc_it_{hall}_mw"] = self.hpc_it_load_mw[hall]
+        return frame
+
+    def _map(self, fn) -> Inputs:  # type: ignore[no-untyped-def]
+        changes = {
+            name: fn(getattr(self, name))
+            for name in SERIES_FIELDS + ("hpc_it_load_mw",)
+            if getattr(self, name) is not None
+        }
+        return self.replace(**changes)
