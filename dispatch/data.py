@@ -1,0 +1,498 @@
+"""Load and validate input time series, and put them on the site's intervals.
+
+Three steps, each usable on its own:
+
+1. :func:`read_series` reads one series at its native frequency (hourly, 15-min, 5-min,
+   daily) from a file or a pandas object, recognising the layout (plain timestamp/value
+   CSV or Parquet, gridstatus frames, ERCOT settlement-point-price files) and rejecting
+   malformed data with a :class:`~dispatch.errors.DataError` that names the file (or
+   ``<name> series``), the column and the first bad row.
+2. :func:`align` puts a native series onto the site's interval index.
+3. :func:`load_inputs` does both for every input of a site, checks value ranges and returns
+   :class:`~dispatch.inputs.Inputs` with the source of each series recorded.
+
+**Timestamps** are interval starts.  Timestamps with a UTC offset are used as given.  Naive
+timestamps are read as UTC when the column is named ``*_utc``, as local time in the site
+timezone when it is named ``*_local`` (or ``local``), and are an error otherwise.  A column
+of plain dates (``YYYY-MM-DD``) is a daily series of **local days in the site timezone**:
+this is a choice, since some daily sources (Coin Metrics) count UTC days; hashprice moves
+slowly, so holding a UTC day's value over the local day shifts it by 5-6 hours at most.
+
+**Alignment rules** (:func:`align`), for a site interval of length ``dt``:
+
+- a series as fine as the site, or coarser, *holds* its value for every site interval inside
+  its period: an hourly price holds for its four 15-minute intervals; a daily value holds
+  for the whole local day, so 92 intervals on a 23-hour spring-forward day and 100 on a
+  25-hour fall-back day;
+- a finer series is *time-weighted averaged* over each site interval (three 5-minute
+  real-time prices give the 15-minute mean); every finer row of the interval must be there;
+- timestamps off the site's interval grid (15-minute data at :07, or a step that does not
+  divide into ``dt`` or is not a multiple of it) are an error ("misaligned");
+- a site interval the data do not cover is an error naming the first such interval.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from numbers import Real
+from pathlib import Path
+from typing import TypeAlias
+
+import numpy as np
+import pandas as pd
+
+from dispatch.config import Site
+from dispatch.errors import DataError
+from dispatch.horizon import local_timestamp, site_index
+from dispatch.inputs import Inputs
+from dispatch.readers import DAY, Step, Table, Where, check_index, fmt_step, fmt_ts, read_table
+
+Source: TypeAlias = str | Path | pd.Series | pd.DataFrame
+
+#: Allowed values per input: (lowest, highest or None, lowest excluded).  Prices have no
+#: limits: ERCOT clears at its -250 USD/MWh floor and at its 5,000 cap and above.
+LIMITS: dict[str, tuple[float, float | None, bool]] = {
+    "hashprice_usd_per_ph_day": (0.0, None, True),
+    "solar_cf": (0.0, 1.0, False),
+    "cp_probability": (0.0, 1.0, False),
+    "hpc_it_load_mw": (0.0, None, False),
+}
+
+SAMPLE_DIR = Path(__file__).parents[1] / "data"
+SAMPLE_FILES = {
+    "site": "sample_site.yaml",
+    "prices": "sample_prices.csv",
+    "hashprice": "sample_hashprice.csv",
+    "hpc_load": "sample_hpc_load.csv",
+    "cp_probability": "sample_cp_probability.csv",
+}
+
+
+def read_series(
+    source: Source,
+    *,
+    name: str,
+    tz: str,
+    location: str | None = None,
+    column: str | None = None,
+    declared_tz: str | None = None,
+) -> pd.Series:
+    """Read one time series at its native frequency.
+
+    Parameters
+    ----------
+    source
+        A ``.csv`` or ``.parquet`` path, or a pandas ``Series``/``DataFrame``.  Layouts:
+
+        - *plain*: a timestamp column (``timestamp``, ``time``, ``datetime``,
+          ``interval_start``, ``interval_start_utc``, ``interval_start_local``, ``date``, or
+          ISO timestamps in the first column) and value columns; a pandas object may carry
+          the timestamps as a tz-aware ``DatetimeIndex`` instead.
+        - *gridstatus*: ``Interval Start``, ``Interval End``, ``Location``, ``SPP`` or ``LMP``.
+        - *ERCOT settlement point prices*: ``Delivery Date`` (MM/DD/YYYY), ``Delivery Hour``
+          (hour ending 1-24, Central Prevailing Time), optional ``Delivery Interval`` (1-4),
+          optional ``Repeated Hour Flag`` (``Y``: the second, CST, 01:xx hour of the
+          fall-back day), ``Settlement Point Name``, ``Settlement Point Price``.
+    name
+        The quantity, e.g. ``"price_usd_per_mwh"``; names pandas input in messages and picks
+        the value column when several are present and one carries this name.
+    tz
+        The site's IANA timezone; the result's index is converted to it.
+    location
+        Settlement point or location to keep (gridstatus and ERCOT layouts); required when
+        the source holds more than one.  Ignored by the plain layout.
+    column
+        The value column, when there are several.
+    declared_tz
+        The zone the caller says the timestamps are written in: each written UTC offset must
+        be that zone's offset at that instant, and naive ``*_local`` timestamps are read in
+        it.  A ``tz``/``timezone`` column in the file declares the same.
+
+    Returns
+    -------
+    pd.Series
+        Floats named ``name``, indexed by tz-aware interval starts in ``tz``, sorted and
+        regular (the index ``freq`` is set: a ``Timedelta`` step or ``"D"`` for local days).
+
+    Raises
+    ------
+    DataError
+        Missing or unreadable file, empty file, wrong columns, a non-numeric, empty or NaN
+        cell, duplicate or unsorted timestamps, a gap or irregular spacing, naive timestamps
+        in a column not named ``*_utc``/``*_local``, offsets not of ``declared_tz``.
+    """
+    table = read_table(
+        source, name=name, tz=tz, location=location, column=column, declared_tz=declared_tz
+    )
+    series = table.floats(table.pick(column, name)).rename(name)
+    return _with_freq(series, table.step)
+
+
+def align(series: pd.Series, index: pd.DatetimeIndex, *, name: str, source: str) -> pd.Series:
+    """Put a native-frequency series on the site's interval index.
+
+    Parameters
+    ----------
+    series
+        Tz-aware, sorted, regular interval starts (as :func:`read_series` returns; a
+        one-row series needs its index ``freq`` set, or to be at local midnight = daily).
+    index
+        The site's interval starts (:func:`dispatch.horizon.site_index`): tz-aware, regular.
+    name
+        The quantity, for messages (``"no price_usd_per_mwh data for ..."``).
+    source
+        Where the series came from, for messages.
+
+    Returns
+    -------
+    pd.Series
+        Float values on ``index``, named ``name``.  Coarser (or equal) data hold their value
+        over each site interval inside their period (daily data over the whole local day,
+        23/25-hour DST days included); finer data are time-weighted averaged over each site
+        interval.
+
+    Raises
+    ------
+    DataError
+        Timestamps off the site's grid ("misaligned"), or a site interval not covered
+        ("no <name> data for <interval> (data ends <last timestamp>)").
+    """
+    dt_site = _site_step(index)
+    where = Where(source)
+    if len(series) == 0:
+        raise DataError(f"{source}: the {name} series is empty")
+    data = series.copy()
+    data.index = pd.DatetimeIndex(data.index).tz_convert(index.tz)
+    step = check_index(data.index, where) or _freq_step(data)  # None: a single row
+    values = data.to_numpy(dtype=float)
+    site_ns, data_ns = _ns(index), _ns(data.index)
+    if isinstance(step, str):  # DAY: hold each value over its local day
+        days = data.index.tz_localize(None).normalize()
+        pos = days.get_indexer(index.tz_localize(None).normalize())
+        covered = pos >= 0
+        out = values[np.where(covered, pos, 0)]
+    else:
+        step_ns, dt_ns = int(step.value), int(dt_site.value)
+        if step_ns % dt_ns and dt_ns % step_ns:
+            raise DataError(
+                f"{source}: {name} is misaligned: every {fmt_step(step)} does not fit the "
+                f"site's {fmt_step(dt_site)} intervals"
+            )
+        off = (data_ns - site_ns[0]) % min(step_ns, dt_ns) != 0
+        if off.any():
+            pos = int(np.flatnonzero(off)[0])
+            raise DataError(
+                f"{source}: {name} is misaligned: {fmt_ts(data.index[pos])} is not on the "
+                f"site's {fmt_step(min(step, dt_site))} grid"
+            )
+        if step_ns >= dt_ns:  # hold each value over its period
+            pos = np.searchsorted(data_ns, site_ns, side="right") - 1
+            covered = (pos >= 0) & (site_ns < data_ns[np.maximum(pos, 0)] + step_ns)
+            out = values[np.maximum(pos, 0)]
+        else:  # average the finer values inside each site interval
+            k = dt_ns // step_ns
+            owner = np.searchsorted(site_ns, data_ns, side="right") - 1
+            inside = (owner >= 0) & (data_ns < site_ns[np.maximum(owner, 0)] + dt_ns)
+            counts = np.bincount(owner[inside], minlength=len(index))
+            sums = np.bincount(owner[inside], weights=values[inside], minlength=len(index))
+            covered = counts == k
+            out = sums / k
+    if not covered.all():
+        first = index[int(np.flatnonzero(~covered)[0])]
+        if first < data.index[0]:
+            span = f"data starts {fmt_ts(data.index[0])}"
+        else:
+            span = f"data ends {fmt_ts(data.index[-1])}"
+        raise DataError(f"{source}: no {name} data for {fmt_ts(first)} ({span})")
+    return pd.Series(out, index=index, name=name)
+
+
+def load_inputs(
+    site: Site,
+    *,
+    prices: Source,
+    hashprice: Source | float,
+    hpc_load: Source | float | None = None,
+    solar: Source | None = None,
+    cp_probability: Source | None = None,
+    rt_prices: Source | None = None,
+    start: str | dt.date | dt.datetime | pd.Timestamp | None = None,
+    end: str | dt.date | dt.datetime | pd.Timestamp | None = None,
+    location: str | None = None,
+) -> Inputs:
+    """Read, check and align every input of a site.
+
+    Parameters
+    ----------
+    site
+        The site: its timezone and interval length fix the index.
+    prices
+        Energy price, USD/MWh (any layout of :func:`read_series`; ``location`` picks the
+        settlement point).  May be negative (ERCOT floor -250) or high (cap 5,000 and more).
+    hashprice
+        USD/PH/day, a series or a constant number; must be positive.
+    hpc_load
+        IT load (before PUE), MW, >= 0.  A file or frame with one column per hall (named
+        after the hall; halls without a column keep their constant ``it_load_mw``), or a
+        single column / Series / number = the site's **total** IT load, split over the halls
+        pro-rata to their ``it_load_mw``.  ``None``: every hall at its ``it_load_mw``.
+    solar
+        Available share of the solar capacity, 0..1; required when the site has ``solar``.
+    cp_probability
+        Probability that each interval is the coincident peak, 0..1; required when the site
+        has ``coincident_peak``.
+    rt_prices
+        Real-time price for settling a backtest, USD/MWh (optional; same ``location``).
+    start, end
+        The horizon: dates are local midnights in the site timezone, or timestamps (see
+        :func:`dispatch.horizon.site_index`).  When omitted, the whole site intervals
+        covered by the price series.
+    location
+        Settlement point / location for ``prices`` and ``rt_prices``.
+
+    Returns
+    -------
+    Inputs
+        Every series on the site's intervals, with ``sources`` naming file and column.
+
+    Raises
+    ------
+    DataError
+        Unreadable or malformed data (see :func:`read_series`), an interval not covered (see
+        :func:`align`), a value out of range, or a series the site's config needs is missing.
+    """
+    tz = site.timezone
+    if site.solar is not None and solar is None:
+        raise DataError("the site has solar (solar.capacity_mw) but no solar series was given")
+    if site.coincident_peak is not None and cp_probability is None:
+        raise DataError(
+            "the site has coincident_peak (coincident_peak.charge_usd_per_mw) but no "
+            "cp_probability series was given"
+        )
+    price_table, price_col, price = _read(prices, "price_usd_per_mwh", tz, location)
+    index = _horizon(site, price, price_table.step, start, end)
+    sources = {"price_usd_per_mwh": price_table.describe(price_col)}
+    fields = {
+        "price_usd_per_mwh": align(
+            price, index, name="price_usd_per_mwh", source=sources["price_usd_per_mwh"]
+        )
+    }
+    for field, src, loc in (
+        ("hashprice_usd_per_ph_day", hashprice, None),
+        ("solar_cf", solar, None),
+        ("cp_probability", cp_probability, None),
+        ("rt_price_usd_per_mwh", rt_prices, location),
+    ):
+        fields[field], source = _input(src, field, index, tz, loc)
+        if source is not None:
+            sources[field] = source
+    hpc, hpc_src = _hpc_load(site, hpc_load, index)
+    if hpc_src is not None:
+        sources["hpc_it_load_mw"] = hpc_src
+    return Inputs(**fields, hpc_it_load_mw=hpc, sources=sources)  # type: ignore[arg-type]
+
+
+def sample_paths() -> dict[str, Path]:
+    """Paths of the bundled sample: ``site`` (YAML), ``prices``, ``hashprice``, ``hpc_load``,
+    ``cp_probability`` (CSV), in the repository's ``data/`` folder.
+
+    The keys other than ``site`` are :func:`load_inputs` arguments.
+    """
+    return {key: SAMPLE_DIR / file for key, file in SAMPLE_FILES.items()}
+
+
+def load_sample(day: str | None = None) -> tuple[Site, Inputs]:
+    """The bundled sample site and its inputs: the whole week 2026-08-17 to 2026-08-23, or
+    one local day when ``day`` is given as ``"YYYY-MM-DD"``."""
+    paths = sample_paths()
+    if not SAMPLE_DIR.is_dir():
+        raise DataError(f"{SAMPLE_DIR}: sample data not found (it ships with the repository)")
+    site = Site.from_yaml(paths.pop("site"))
+    start = end = None
+    if day is not None:
+        try:
+            start = dt.date.fromisoformat(day)
+        except ValueError:
+            raise DataError(f"day {day!r} is not a YYYY-MM-DD date") from None
+        end = start + dt.timedelta(days=1)
+    return site, load_inputs(site, **paths, start=start, end=end)  # type: ignore[arg-type]
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _read(source: Source, name: str, tz: str, location: str | None) -> tuple[Table, str, pd.Series]:
+    table = read_table(source, name=name, tz=tz, location=location)
+    column = table.pick(None, name)
+    return table, column, _with_freq(table.floats(column).rename(name), table.step)
+
+
+def _input(
+    source: Source | float | None,
+    field: str,
+    index: pd.DatetimeIndex,
+    tz: str,
+    location: str | None = None,
+) -> tuple[pd.Series | None, str | None]:
+    """One input on the index (a number is a constant), and where it came from."""
+    if source is None:
+        return None, None
+    if _is_number(source):
+        value = float(source)  # type: ignore[arg-type]
+        _check_range(pd.Series([value]), field, Where(f"constant {field}"))
+        return pd.Series(value, index=index, name=field), f"constant {value:g}"
+    table, column, native = _read(source, field, tz, location)  # type: ignore[arg-type]
+    _check_range(native, field, table.where, column)
+    described = table.describe(column)
+    return align(native, index, name=field, source=described), described
+
+
+def _hpc_load(
+    site: Site, source: Source | float | None, index: pd.DatetimeIndex
+) -> tuple[pd.DataFrame | None, str | None]:
+    """Per-hall IT load on the index, and where it came from (see :func:`load_inputs`)."""
+    if source is None:
+        return None, None
+    field = "hpc_it_load_mw"
+    halls = [hall.name for hall in site.hpc_halls]
+    if not halls:
+        raise DataError("hpc_load was given but the site has no hpc_halls")
+    split = f"split over {', '.join(halls)} pro-rata to it_load_mw"
+    if _is_number(source):
+        total = float(source)  # type: ignore[arg-type]
+        _check_range(pd.Series([total]), field, Where(f"constant {field}"))
+        frame = _pro_rata(site, pd.Series(total, index=index))
+        return frame, f"constant {total:g} MW total, {split}"
+    table = read_table(source, name=field, tz=site.timezone)  # type: ignore[arg-type]
+    found = list(table.columns.columns)
+    named = [c for c in found if c in halls]
+    if not named and len(found) != 1:
+        raise DataError(
+            f"{table.where.label}: hpc_load columns ({', '.join(found)}) name no hall of the "
+            f"site ({', '.join(halls)}); give one column per hall or a single total column"
+        )
+    if named and len(named) != len(found):
+        extra = [c for c in found if c not in halls]
+        raise DataError(
+            f"{table.where.label}: hpc_load column(s) {', '.join(extra)} are not halls of the "
+            f"site ({', '.join(halls)})"
+        )
+    aligned = {}
+    for column in named or found:
+        native = _with_freq(table.floats(column), table.step)
+        _check_range(native, field, table.where, column)
+        aligned[column] = align(native, index, name=field, source=table.describe(column))
+    if named:
+        return pd.DataFrame(aligned, index=index), ", ".join(map(table.describe, named))
+    return _pro_rata(site, aligned[found[0]]), f"{table.describe(found[0])} total, {split}"
+
+
+def _pro_rata(site: Site, total: pd.Series) -> pd.DataFrame:
+    weights = np.array([hall.it_load_mw for hall in site.hpc_halls], dtype=float)
+    if weights.sum() <= 0:
+        raise DataError("cannot split a total hpc_load: every hall has it_load_mw 0")
+    shares = weights / weights.sum()
+    return pd.DataFrame(
+        {
+            hall.name: total.to_numpy() * share
+            for hall, share in zip(site.hpc_halls, shares, strict=True)
+        },
+        index=total.index,
+    )
+
+
+def _horizon(
+    site: Site,
+    price: pd.Series,
+    step: Step | None,
+    start: object,
+    end: object,
+) -> pd.DatetimeIndex:
+    """The site index for [start, end); missing ends come from the whole intervals of prices."""
+    freq = pd.Timedelta(minutes=site.interval_minutes)
+    if start is None:
+        t0 = price.index[0]
+        t0 = t0 + (-(t0 - t0.normalize())) % freq
+    else:
+        t0 = local_timestamp(start, site.timezone)  # type: ignore[arg-type]
+    if end is None:
+        last = price.index[-1]
+        if step == DAY:
+            t1 = local_timestamp(
+                (last.tz_localize(None) + pd.Timedelta(days=1)).date(), site.timezone
+            )
+        elif step is None:
+            raise DataError("price_usd_per_mwh: one row; give end= to set the horizon")
+        else:
+            t1 = last + step
+        t1 = t1 - (t1 - t0) % freq
+        if t1 <= t0:
+            raise DataError(
+                f"price_usd_per_mwh: the data cover less than one site interval after {fmt_ts(t0)}"
+            )
+    else:
+        t1 = end
+    return site_index(site, t0, t1)  # type: ignore[arg-type]
+
+
+def _check_range(values: pd.Series, field: str, where: Where, column: str | None = None) -> None:
+    """Values within :data:`LIMITS` of ``field``; the error names the first row outside."""
+    if field not in LIMITS:
+        return
+    low, high, low_excluded = LIMITS[field]
+    v = values.to_numpy(dtype=float)
+    if low_excluded:
+        bad, rule = v <= low, "positive" if low == 0 else f"> {low:g}"
+    elif high is not None:
+        bad, rule = (v < low) | (v > high), f"in [{low:g}, {high:g}]"
+    else:
+        bad, rule = v < low, f">= {low:g}"
+    if bad.any():
+        pos = int(np.flatnonzero(bad)[0])
+        stamp = values.index[pos] if isinstance(values.index, pd.DatetimeIndex) else None
+        at = "" if stamp is None else f" at {where.row(pos, stamp)}"
+        raise DataError(f"{where.prefix(column)}: {field} must be {rule}: {float(v[pos])!r}{at}")
+
+
+def _with_freq(series: pd.Series, step: Step | None) -> pd.Series:
+    """Record the native step on the index (``"D"`` for local days) for one-row series."""
+    if step is None:
+        return series
+    freq = "D" if step == DAY else step
+    series.index = pd.DatetimeIndex(series.index, freq=freq)
+    return series
+
+
+def _freq_step(series: pd.Series) -> Step:
+    freq = getattr(series.index, "freq", None)
+    if isinstance(freq, pd.offsets.Day):
+        return DAY
+    if isinstance(freq, pd.offsets.Tick):
+        return pd.Timedelta(freq)
+    if len(series) == 1 and series.index[0] == series.index[0].normalize():
+        return DAY
+    raise DataError("cannot tell the interval length of a one-row series: set its index freq")
+
+
+def _site_step(index: pd.DatetimeIndex) -> pd.Timedelta:
+    if not isinstance(index, pd.DatetimeIndex) or index.tz is None or len(index) == 0:
+        raise DataError("the site index must be non-empty tz-aware interval starts")
+    if isinstance(index.freq, pd.offsets.Tick):
+        return pd.Timedelta(index.freq)
+    if len(index) < 2:
+        raise DataError("a one-interval site index needs its freq set")
+    diff = np.diff(_ns(index))
+    if (diff != diff[0]).any() or diff[0] <= 0:
+        raise DataError("the site index is not regular")
+    return pd.Timedelta(int(diff[0]), unit="ns")
+
+
+def _ns(index: pd.DatetimeIndex) -> np.ndarray:
+    return index.as_unit("ns").asi8
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, Real) and not isinstance(value, bool)
+
+
+__all__ = ["align", "load_inputs", "load_sample", "read_series", "sample_paths"]
