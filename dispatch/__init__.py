@@ -1,0 +1,38 @@
+"""Dispatch optimizer for hybrid AI/HPC + bitcoin-mining sites.
+
+>>> from dispatch import Site, load_inputs, plan
+>>> site = Site.from_yaml("data/sample_site.yaml")
+>>> inputs = load_inputs(site, prices="data/sample_prices.csv", hashprice=50.0, start="2026-08-17", end="2026-08-18")
+>>> p = plan(site, inputs)
+>>> p.status, round(p.objective_usd)
+"""
+
+from dispatch.assets.base import Mode
+from dispatch.config import Site
+from dispatch.errors import ConfigError, DataError, DispatchError, SolverError
+from dispatch.horizon import site_index
+from dispatch.inputs import Inputs
+from dispatch.planner import plan
+from dispatch.results import Plan, PlanStatus
+from dispatch.solve import SolveStatus
+from dispatch.state import FleetState, SiteState
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConfigError",
+    "DataError",
+    "DispatchError",
+    "FleetState",
+    "Inputs",
+    "Mode",
+    "Plan",
+    "PlanStatus",
+    "Site",
+    "SiteState",
+    "SolveStatus",
+    "SolverError",
+    "__version__",
+    "plan",
+    "site_index",
+]

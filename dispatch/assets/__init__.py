@@ -1,0 +1,39 @@
+"""Asset modules and the registry that turns a site into its list of assets.
+
+Adding an asset type: write its module (implementing :class:`dispatch.assets.base.Asset`)
+and add one line to ``_FACTORIES``.  Order matters once: the grid comes first, because the
+tariffs and DR events refer to its import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from dispatch.assets.base import Asset
+from dispatch.assets.battery import BatteryAsset
+from dispatch.assets.coincident_peak import CoincidentPeakAsset
+from dispatch.assets.demand_charge import DemandChargeAsset
+from dispatch.assets.demand_response import DemandResponseAsset
+from dispatch.assets.fleet import FleetAsset
+from dispatch.assets.genset import GensetAsset
+from dispatch.assets.grid import GridAsset
+from dispatch.assets.hpc import HpcAsset
+from dispatch.assets.solar import SolarAsset
+from dispatch.config import Site
+
+_FACTORIES: tuple[Callable[[Site], list[Asset]], ...] = (
+    lambda s: [GridAsset(s.grid)],
+    lambda s: [HpcAsset(tuple(s.hpc_halls), s.value_of_lost_load_usd_per_mwh, s.dt_h)],
+    lambda s: [FleetAsset(f, s) for f in s.fleets],
+    lambda s: [BatteryAsset(s.battery, s.grid.import_adder_usd_per_mwh, s.dt_h)] if s.battery else [],
+    lambda s: [GensetAsset(g, s.dt_h) for g in s.gensets],
+    lambda s: [SolarAsset(s.solar)] if s.solar else [],
+    lambda s: [DemandResponseAsset(e, s) for e in s.dr_events],
+    lambda s: [DemandChargeAsset(s.demand_charge)] if s.demand_charge else [],
+    lambda s: [CoincidentPeakAsset(s.coincident_peak)] if s.coincident_peak else [],
+)
+
+
+def assets_for(site: Site) -> list[Asset]:
+    """The site's assets in build order (grid first)."""
+    return [asset for factory in _FACTORIES for asset in factory(site)]

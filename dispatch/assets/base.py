@@ -1,0 +1,156 @@
+"""The one small interface every asset module implements, and the data handed to it.
+
+An asset owns one Pyomo block.  It declares its variables, constraints and *mutable*
+parameters once (``build``), writes the parameters for each plan (``update``), and tells the
+site model three things: its net injection into the site bus for the balance
+(``injection_mw``), its per-interval profit terms (``terms``) and its result columns
+(``columns``); ``state_after`` hands its part of the state to the next rolling step.
+
+Time-series data only ever reach the model through objective coefficients, constraint
+right-hand sides and variable bounds (never through matrix coefficients), so one built
+model serves every plan of the same shape: only the mutable parameters change.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import pyomo.environ as pyo
+
+from dispatch.config import Site
+from dispatch.horizon import Horizon
+from dispatch.state import SiteState
+
+
+class Mode(enum.StrEnum):
+    """What the fleets may do: optimise, or one of the counterfactuals / the fallback."""
+
+    OPTIMISE = "optimise"
+    NO_MINERS = "no_miners"  # every fleet off: the site without mining
+    ALWAYS_ON = "always_on"  # every available container on at full power: no flexibility
+    FALLBACK = "fallback"  # miners off, battery and gensets idle: HPC served from the grid
+
+
+@dataclass(frozen=True)
+class PlanData:
+    """Numbers for one plan, as numpy arrays on the horizon's intervals."""
+
+    horizon: Horizon
+    price_usd_per_mwh: np.ndarray
+    hashprice_usd_per_ph_day: np.ndarray
+    hall_load_mw: Mapping[str, np.ndarray]  # facility load per hall (IT x PUE)
+    state: SiteState
+    mode: Mode = Mode.OPTIMISE
+    solar_cf: np.ndarray | None = None
+    cp_probability: np.ndarray | None = None
+
+    @property
+    def n(self) -> int:
+        return self.horizon.n
+
+    @property
+    def dt_h(self) -> float:
+        return self.horizon.dt_h
+
+
+@dataclass
+class Context:
+    """What assets share while the model is built (the grid import, for tariffs and DR)."""
+
+    site: Site
+    horizon: Horizon
+    T: pyo.RangeSet
+    grid_import_mw: Any = None  # the grid block's import variable, set by the grid asset
+
+
+Coef = float | np.ndarray | pyo.Param
+
+
+@dataclass(frozen=True)
+class Term:
+    """A per-interval profit term, USD: ``value[t] = sum_k coef_k[t] * var_k[t] + constant[t]``.
+
+    ``coef`` is a number, an array over the horizon or an indexed mutable ``Param``; ``var`` an
+    indexed ``Var`` over the horizon.  ``kind`` groups terms for reporting (``mining_revenue``,
+    ``energy_cost``, ...); costs carry a negative sign, so the objective is the plain sum.
+    """
+
+    name: str
+    kind: str
+    parts: tuple[tuple[Coef, Any], ...]
+    constant: Coef | None = None
+
+
+@dataclass
+class Values:
+    """Solution values of a block's variables as arrays (integers rounded)."""
+
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.arrays[name]
+
+
+class Asset(Protocol):
+    """One asset type's contribution to the site model."""
+
+    name: str
+
+    def shape(self, data: PlanData) -> Hashable:
+        """What of the data changes this asset's model structure (most assets: nothing)."""
+        ...
+
+    def build(self, b: pyo.Block, ctx: Context, data: PlanData) -> None:
+        """Declare mutable parameters, variables and constraints on block ``b``."""
+        ...
+
+    def update(self, b: pyo.Block, data: PlanData) -> None:
+        """Write this plan's numbers into the block's mutable parameters."""
+        ...
+
+    def injection_mw(self, b: pyo.Block, t: int) -> Any:
+        """Net power into the site bus in interval t, MW (supply positive); 0 if none."""
+        ...
+
+    def terms(self, b: pyo.Block, ctx: Context) -> list[Term]:
+        """Per-interval profit terms, USD."""
+        ...
+
+    def columns(self, v: Values, data: PlanData) -> dict[str, np.ndarray]:
+        """Result columns, units in their names."""
+        ...
+
+    def state_after(self, v: Values, k: int, data: PlanData, state: SiteState) -> SiteState:
+        """``state`` with this asset's part replaced by its state after interval k."""
+        ...
+
+
+def set_param(param: pyo.Param, values: np.ndarray | float) -> None:
+    """Write an array (or one number) into an indexed mutable Param over 0..n-1."""
+    if np.isscalar(values):
+        for item in param.values():
+            item.set_value(float(values))  # type: ignore[arg-type]
+        return
+    for item, value in zip(param.values(), np.asarray(values, dtype=float), strict=True):
+        item.set_value(float(value))
+
+
+def param_values(param: pyo.Param) -> np.ndarray:
+    """An indexed Param's current values as an array."""
+    return np.fromiter((getattr(p, "value", p) for p in param.values()), dtype=float)
+
+
+def mutable(b: pyo.Block, name: str, T: Any, initial: float = 0.0) -> pyo.Param:
+    """Declare an indexed mutable parameter ``b.<name>`` over ``T``."""
+    p = pyo.Param(T, mutable=True, initialize=initial, within=pyo.Reals)
+    b.add_component(name, p)
+    return p
+
+
+def shift(values: np.ndarray, first: float) -> np.ndarray:
+    """``values`` one interval later: ``[first, values[0], ..., values[-2]]``."""
+    return np.concatenate(([first], values[:-1]))

@@ -1,0 +1,111 @@
+"""A battery: charge, discharge and state of charge.
+
+Symbols (block ``battery``)::
+
+    charge_mw[t], discharge_mw[t]  in [0, power_mw]
+    soc_mwh[t]  in [soc_min_frac * E, soc_max_frac * E]   state of charge at the END of t
+
+    soc_balance[t]: soc_mwh[t] = soc_mwh[t-1] + eta_c * charge_mw[t] * dt
+                                 - discharge_mw[t] * dt / eta_d            (soc_mwh[-1] = soc0)
+    soc_end:        soc_mwh[n-1] >= soc0                   (if end_soc_at_least_initial)
+
+    injection[t]    = discharge_mw[t] - charge_mw[t]
+    battery_wear[t] = -wear_cost_usd_per_mwh * discharge_mw[t] * dt
+
+Charging and discharging at once only pays in an interval whose buy price is negative (it
+burns energy that costs less than nothing), so the binary ``charging[t]`` is free only there::
+
+    gated[t]  = 1 if price[t] + import_adder <= 0 else 0                    mutable
+    charging[t] binary in [0, gated[t]]
+    charge_gate[t]:    charge_mw[t]    <= power_mw * charging[t] + power_mw * (1 - gated[t])
+    discharge_gate[t]: discharge_mw[t] <= power_mw * (1 - charging[t])
+
+In every other interval ``charging`` is fixed to 0, the gates are slack and presolve removes
+them, so the model's structure does not depend on the prices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyomo.environ as pyo
+
+from dispatch.assets.base import Context, Mode, PlanData, Term, Values, mutable, set_param
+from dispatch.config import Battery
+from dispatch.state import SiteState
+
+
+@dataclass(frozen=True)
+class BatteryAsset:
+    spec: Battery
+    import_adder_usd_per_mwh: float
+    dt_h: float
+    name: str = "battery"
+
+    def shape(self, data: PlanData) -> None:
+        return None
+
+    def gated(self, data: PlanData) -> np.ndarray:
+        """1 where the buy price is <= 0 (simultaneous charge and discharge could pay)."""
+        return (data.price_usd_per_mwh + self.import_adder_usd_per_mwh <= 0).astype(float)
+
+    def soc0(self, data: PlanData) -> float:
+        s = self.spec
+        soc = data.state.battery_soc_mwh
+        if soc is None:
+            soc = s.soc_initial_frac * s.energy_mwh
+        return float(np.clip(soc, s.soc_min_frac * s.energy_mwh, s.soc_max_frac * s.energy_mwh))
+
+    def build(self, b: pyo.Block, ctx: Context, data: PlanData) -> None:
+        s, T, dt = self.spec, ctx.T, self.dt_h
+        b.soc_initial_mwh = pyo.Param(mutable=True, initialize=0, within=pyo.Reals)
+        b.power_limit_mw = pyo.Param(mutable=True, initialize=s.power_mw, within=pyo.Reals)
+        b.charge_mw = pyo.Var(T, bounds=lambda b, t: (0, b.power_limit_mw))
+        b.discharge_mw = pyo.Var(T, bounds=lambda b, t: (0, b.power_limit_mw))
+        b.soc_mwh = pyo.Var(T, bounds=(s.soc_min_frac * s.energy_mwh, s.soc_max_frac * s.energy_mwh))
+        eta_c, eta_d = s.charge_efficiency, s.discharge_efficiency
+        b.soc_balance = pyo.Constraint(
+            T,
+            rule=lambda b, t: b.soc_mwh[t]
+            - (b.soc_mwh[t - 1] if t > 0 else 0)
+            - eta_c * dt * b.charge_mw[t]
+            + dt / eta_d * b.discharge_mw[t]
+            == (b.soc_initial_mwh if t == 0 else 0),
+        )
+        if s.end_soc_at_least_initial:
+            b.soc_end = pyo.Constraint(expr=b.soc_mwh[T.last()] >= b.soc_initial_mwh)
+        mutable(b, "gated", T)
+        b.charging = pyo.Var(T, within=pyo.Binary, bounds=lambda b, t: (0, b.gated[t]))
+        p = s.power_mw
+        b.charge_gate = pyo.Constraint(
+            T, rule=lambda b, t: b.charge_mw[t] <= p * b.charging[t] + p * (1 - b.gated[t])
+        )
+        b.discharge_gate = pyo.Constraint(
+            T, rule=lambda b, t: b.discharge_mw[t] <= p * (1 - b.charging[t])
+        )
+
+    def update(self, b: pyo.Block, data: PlanData) -> None:
+        b.soc_initial_mwh.set_value(self.soc0(data))
+        set_param(b.gated, self.gated(data))
+        b.power_limit_mw.set_value(0.0 if data.mode == Mode.FALLBACK else self.spec.power_mw)
+
+    def injection_mw(self, b: pyo.Block, t: int):  # type: ignore[no-untyped-def]
+        return b.discharge_mw[t] - b.charge_mw[t]
+
+    def terms(self, b: pyo.Block, ctx: Context) -> list[Term]:
+        wear = self.spec.wear_cost_usd_per_mwh
+        if wear <= 0:
+            return []
+        return [Term("battery_wear", "battery_wear", ((-wear * self.dt_h, b.discharge_mw),))]
+
+    def columns(self, v: Values, data: PlanData) -> dict[str, np.ndarray]:
+        return {
+            "battery_charge_mw": v["charge_mw"],
+            "battery_discharge_mw": v["discharge_mw"],
+            "battery_soc_mwh": v["soc_mwh"],
+        }
+
+    def state_after(self, v: Values, k: int, data: PlanData, state: SiteState) -> SiteState:
+        return state.replace(battery_soc_mwh=float(v["soc_mwh"][k]))
+

@@ -1,0 +1,65 @@
+"""Monthly demand charge on the billing month's peak import, charged as the peak rises.
+
+Symbols (block ``demand_charge``)::
+
+    peak_mw[t]       >= 0    the billing month's peak import through interval t
+    increase_mw[t]   >= 0    how much interval t raises it
+
+    above_import[t]: peak_mw[t] >= import_mw[t]
+    running[t]:      peak_mw[t] = peak_mw[t-1] * same_month[t] + increase_mw[t]
+                     (peak_mw[-1] = peak_so_far: carried state, or the site file's value)
+    demand_charge[t] = -rate_usd_per_mw * increase_mw[t]
+
+At the optimum ``sum(increase_mw)`` over a month is ``max(0, max(import) - peak_so_far)``, so
+the cost is ``rate * (peak - peak_so_far)`` as DESIGN.md states, attributed to the interval
+that sets the new peak.  A new billing month inside the horizon starts from zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyomo.environ as pyo
+
+from dispatch.assets.base import Context, PlanData, Term, Values
+from dispatch.config import DemandCharge
+from dispatch.state import SiteState
+
+
+@dataclass(frozen=True)
+class DemandChargeAsset:
+    spec: DemandCharge
+    name: str = "demand_charge"
+
+    def shape(self, data: PlanData) -> None:
+        return None  # month boundaries are part of the horizon's shape
+
+    def build(self, b: pyo.Block, ctx: Context, data: PlanData) -> None:
+        T, g_in = ctx.T, ctx.grid_import_mw
+        new_month = np.r_[True, np.diff(data.horizon.month_id) != 0]
+        b.peak_so_far_mw = pyo.Param(mutable=True, initialize=0, within=pyo.Reals)
+        b.peak_mw = pyo.Var(T, bounds=(0, None))
+        b.increase_mw = pyo.Var(T, bounds=(0, None))
+        b.above_import = pyo.Constraint(T, rule=lambda b, t: b.peak_mw[t] >= g_in[t])
+        b.running = pyo.Constraint(
+            T,
+            rule=lambda b, t: b.peak_mw[t] - b.increase_mw[t] - (0 if new_month[t] else b.peak_mw[t - 1])
+            == (b.peak_so_far_mw if t == 0 else 0),
+        )
+
+    def update(self, b: pyo.Block, data: PlanData) -> None:
+        b.peak_so_far_mw.set_value(data.state.peak_for(data.horizon.index[0]))
+
+    def injection_mw(self, b: pyo.Block, t: int) -> float:
+        return 0.0
+
+    def terms(self, b: pyo.Block, ctx: Context) -> list[Term]:
+        return [Term("demand_charge", "demand_charge", ((-self.spec.rate_usd_per_mw, b.increase_mw),))]
+
+    def columns(self, v: Values, data: PlanData) -> dict[str, np.ndarray]:
+        return {"billing_peak_mw": v["peak_mw"]}
+
+    def state_after(self, v: Values, k: int, data: PlanData, state: SiteState) -> SiteState:
+        ts = data.horizon.index[k]
+        return state.replace(peak_so_far_mw=float(v["peak_mw"][k]), peak_month=(ts.year, ts.month))

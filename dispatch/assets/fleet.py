@@ -1,0 +1,255 @@
+"""A fleet of mining containers: an aggregate integer count, clustered-unit-commitment style.
+
+Symbols (block ``fleet_<name>``), per container: ``P`` = miners' nameplate MW, ``aux`` =
+auxiliary MW, ``H`` = nameplate TH/s; ``N`` containers; ``UT``/``DT`` min up/down in intervals::
+
+    on[t]       integer in [on_lb[t], on_ub[t]]      containers running (ub: available[t])
+    up[t], down[t] in [0, ramp]                      containers started / stopped in t
+
+    starts[t]:   up[t] - down[t] = on[t] - on[t-1]                (on[-1] = on_initial)
+    min_up[t]:   on[t]     >= sum(up[t-UT+1 .. t])   + history of starts before the horizon
+    min_down[t]: N - on[t] >= sum(down[t-DT+1 .. t]) + history of stops before the horizon
+
+Without a power target the miners run at nameplate: mining MW = (P + aux) * on[t] and
+hashrate = H * on[t].  With a power target ``[min_frac, max_frac]`` and a concave curve::
+
+    asic_mw[t]  in [asic_lb[t], max_frac * P * N]
+    power_min[t]:  asic_mw[t] >= min_frac * P * on[t]
+    power_max[t]:  asic_mw[t] <= max_frac * P * on[t]
+    curve[k, t]:   hashrate_ph_s[t] <= a_k * asic_mw[t] + b_k * on[t]    for each segment k
+    mining MW = asic_mw[t] + aux * on[t]
+
+with ``a_k = H (h1 - h0) / (P (p1 - p0))`` PH/s per MW and ``b_k = H h0 - a_k P p0`` PH/s
+per container for the segment from ``(p0, h0)`` to ``(p1, h1)`` of the curve.  The model's
+hashrate is in PH/s (not TH/s) to keep the matrix well scaled; the columns report TH/s.
+
+Profit terms::
+
+    mining_revenue[t] = hashprice[t] * (1 - pool_fee) * dt / 24 * hashrate_ph_s[t]
+    startup_cost[t]   = -startup_cost_usd_per_container * up[t]
+
+Breakeven (reported) = hashprice * (1 - pool_fee) * 1000 / (J_per_TH * 24) USD/MWh, with
+J/TH at nameplate including auxiliaries: mining pays while price + import adder is below it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyomo.environ as pyo
+
+from dispatch.assets.base import (
+    Context,
+    Mode,
+    PlanData,
+    Term,
+    Values,
+    mutable,
+    set_param,
+    shift,
+)
+from dispatch.config import MinerFleet, Site
+from dispatch.horizon import local_timestamp
+from dispatch.state import FleetState, SiteState
+
+
+@dataclass(frozen=True)
+class FleetAsset:
+    spec: MinerFleet
+    site: Site
+
+    @property
+    def name(self) -> str:
+        return f"fleet_{self.spec.name}"
+
+    @property
+    def up_intervals(self) -> int:
+        return self.site.intervals(self.spec.min_up_minutes)
+
+    @property
+    def down_intervals(self) -> int:
+        return self.site.intervals(self.spec.min_down_minutes)
+
+    def shape(self, data: PlanData) -> None:
+        return None
+
+    # -- model -------------------------------------------------------------------------------
+    def build(self, b: pyo.Block, ctx: Context, data: PlanData) -> None:
+        f, T = self.spec, ctx.T
+        n_cont = f.containers
+        ramp = f.ramp_limit_containers_per_interval or n_cont
+        mutable(b, "on_lb", T)
+        mutable(b, "on_ub", T)
+        b.on_initial = pyo.Param(mutable=True, initialize=0, within=pyo.Reals)
+        mutable(b, "revenue_coef", T)
+        b.on = pyo.Var(T, within=pyo.NonNegativeIntegers, bounds=lambda b, t: (b.on_lb[t], b.on_ub[t]))
+        b.up = pyo.Var(T, bounds=(0, ramp))
+        b.down = pyo.Var(T, bounds=(0, ramp))
+        b.starts = pyo.Constraint(
+            T,
+            rule=lambda b, t: b.up[t] - b.down[t] - b.on[t] + (b.on[t - 1] if t > 0 else 0)
+            == (-b.on_initial if t == 0 else 0),
+        )
+        ut, dt_ = self.up_intervals, self.down_intervals
+        n = data.n
+        if ut > 1:
+            b.UH = pyo.RangeSet(0, min(ut - 1, n) - 1)
+            mutable(b, "history_up", b.UH)
+            b.min_up = pyo.Constraint(
+                T,
+                rule=lambda b, t: b.on[t] - sum(b.up[k] for k in range(max(0, t - ut + 1), t + 1))
+                >= (b.history_up[t] if t < ut - 1 else 0),
+            )
+        if dt_ > 1:
+            b.DH = pyo.RangeSet(0, min(dt_ - 1, n) - 1)
+            mutable(b, "history_down", b.DH)
+            b.min_down = pyo.Constraint(
+                T,
+                rule=lambda b, t: b.on[t] + sum(b.down[k] for k in range(max(0, t - dt_ + 1), t + 1))
+                <= n_cont - (b.history_down[t] if t < dt_ - 1 else 0),
+            )
+        pt = f.power_target
+        if pt is not None:
+            p_mw = f.asic_power_mw
+            mutable(b, "asic_lb", T)
+            b.asic_mw = pyo.Var(T, bounds=lambda b, t: (b.asic_lb[t], pt.max_frac * p_mw * n_cont))
+            b.hashrate_ph_s = pyo.Var(T, bounds=(0, None))
+            b.power_min = pyo.Constraint(T, rule=lambda b, t: b.asic_mw[t] >= pt.min_frac * p_mw * b.on[t])
+            b.power_max = pyo.Constraint(T, rule=lambda b, t: b.asic_mw[t] <= pt.max_frac * p_mw * b.on[t])
+            segs = self.curve_segments()
+            b.K = pyo.RangeSet(0, len(segs) - 1)
+            b.curve = pyo.Constraint(
+                b.K,
+                T,
+                rule=lambda b, k, t: b.hashrate_ph_s[t] <= segs[k][0] * b.asic_mw[t] + segs[k][1] * b.on[t],
+            )
+
+    def curve_segments(self) -> list[tuple[float, float]]:
+        """(a_k PH/s per MW, b_k PH/s per container) of each segment of the hashrate curve."""
+        f = self.spec
+        assert f.power_target is not None
+        p_mw, h_ph = f.asic_power_mw, f.container_hashrate_th_s / 1000
+        pts = f.power_target.curve_points
+        segs = []
+        for (p0, h0), (p1, h1) in zip(pts, pts[1:]):
+            a = h_ph * (h1 - h0) / (p_mw * (p1 - p0))
+            segs.append((a, h_ph * h0 - a * p_mw * p0))
+        return segs
+
+    def available(self, data: PlanData) -> np.ndarray:
+        """Containers available in each interval: all, less the unavailable and the outages."""
+        f = self.spec
+        avail = np.full(data.n, f.containers - f.containers_unavailable, dtype=float)
+        index = data.horizon.index
+        for outage in f.outages:
+            start = local_timestamp(outage.start, self.site.timezone)
+            end = local_timestamp(outage.end, self.site.timezone)
+            avail -= outage.containers * ((index >= start) & (index < end))
+        return np.clip(avail, 0, None)
+
+    def breakeven_usd_per_mwh(self, hashprice: np.ndarray) -> np.ndarray:
+        f = self.spec
+        return hashprice * (1 - f.pool_fee_frac) * 1000 / (f.j_per_th * 24)
+
+    def update(self, b: pyo.Block, data: PlanData) -> None:
+        f = self.spec
+        avail = self.available(data)
+        off = data.mode in (Mode.NO_MINERS, Mode.FALLBACK)
+        on_ub = np.zeros(data.n) if off else avail
+        on_lb = avail if data.mode == Mode.ALWAYS_ON else np.zeros(data.n)
+        set_param(b.on_lb, on_lb)
+        set_param(b.on_ub, on_ub)
+        fs = data.state.fleet(f.name, f.containers_initially_on)
+        b.on_initial.set_value(float(fs.on))
+        coef = data.hashprice_usd_per_ph_day * (1 - f.pool_fee_frac) * data.dt_h / 24
+        if f.power_target is None:
+            coef = coef * f.container_hashrate_th_s / 1000
+        set_param(b.revenue_coef, coef)
+        if hasattr(b, "history_up"):
+            set_param(b.history_up, _history(fs.recent_starts, self.up_intervals, len(b.UH)))
+        if hasattr(b, "history_down"):
+            set_param(b.history_down, _history(fs.recent_stops, self.down_intervals, len(b.DH)))
+        if f.power_target is not None:
+            full = f.power_target.max_frac * f.asic_power_mw
+            set_param(b.asic_lb, full * avail if data.mode == Mode.ALWAYS_ON else 0.0)
+
+    def injection_mw(self, b: pyo.Block, t: int):  # type: ignore[no-untyped-def]
+        f = self.spec
+        aux_mw = f.container_aux_kw / 1e3
+        if f.power_target is None:
+            return -f.container_power_mw * b.on[t]
+        return -b.asic_mw[t] - aux_mw * b.on[t]
+
+    def terms(self, b: pyo.Block, ctx: Context) -> list[Term]:
+        f = self.spec
+        revenue_var = b.on if f.power_target is None else b.hashrate_ph_s
+        terms = [Term(f"mining_revenue_{f.name}", "mining_revenue", ((b.revenue_coef, revenue_var),))]
+        if f.startup_cost_usd_per_container > 0:
+            terms.append(
+                Term(
+                    f"startup_cost_{f.name}",
+                    "startup_cost",
+                    ((-f.startup_cost_usd_per_container, b.up),),
+                )
+            )
+        return terms
+
+    # -- results -----------------------------------------------------------------------------
+    def columns(self, v: Values, data: PlanData) -> dict[str, np.ndarray]:
+        f = self.spec
+        on = v["on"]
+        aux_mw = f.container_aux_kw / 1e3
+        if f.power_target is None:
+            asic = f.asic_power_mw * on
+            hashrate = f.container_hashrate_th_s * on
+        else:
+            asic, hashrate = v["asic_mw"], v["hashrate_ph_s"] * 1000
+        fs = data.state.fleet(f.name, f.containers_initially_on)
+        change = np.diff(on, prepend=fs.on)
+        cols = {
+            f"{f.name}_containers_on": on,
+            f"{f.name}_containers_available": self.available(data),
+            f"{f.name}_starts": np.clip(change, 0, None),
+            f"{f.name}_stops": np.clip(-change, 0, None),
+            f"{f.name}_mining_mw": asic + aux_mw * on,
+            f"{f.name}_hashrate_th_s": hashrate,
+            f"{f.name}_breakeven_usd_per_mwh": self.breakeven_usd_per_mwh(
+                data.hashprice_usd_per_ph_day
+            ),
+        }
+        if f.power_target is not None:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                frac = np.where(on > 0, asic / (f.asic_power_mw * np.maximum(on, 1)), 0.0)
+            cols[f"{f.name}_power_frac"] = frac
+        return cols
+
+    def state_after(self, v: Values, k: int, data: PlanData, state: SiteState) -> SiteState:
+        f = self.spec
+        fs = state.fleet(f.name, f.containers_initially_on)
+        on = v["on"][: k + 1]
+        change = np.diff(on, prepend=fs.on)
+        starts = [*fs.recent_starts, *np.clip(change, 0, None).astype(int).tolist()]
+        stops = [*fs.recent_stops, *np.clip(-change, 0, None).astype(int).tolist()]
+        keep_up, keep_down = max(self.up_intervals - 1, 0), max(self.down_intervals - 1, 0)
+        new = FleetState(
+            on=int(on[-1]),
+            recent_starts=tuple(starts[len(starts) - keep_up :]) if keep_up else (),
+            recent_stops=tuple(stops[len(stops) - keep_down :]) if keep_down else (),
+        )
+        return state.replace(fleets={**state.fleets, f.name: new})
+
+
+def _history(recent: tuple[int, ...], window: int, n_rows: int) -> np.ndarray:
+    """Starts (or stops) before the horizon that still count in row t's window.
+
+    Row t's window is intervals ``t-window+1 .. t``; the part before 0 is ``recent[-1]``
+    (the last interval before the horizon), ``recent[-2]``, ... up to ``window-1-t`` of them.
+    """
+    out = np.zeros(n_rows)
+    for t in range(n_rows):
+        back = window - 1 - t
+        if back > 0 and recent:
+            out[t] = float(sum(recent[-back:]))
+    return out
+

@@ -1,0 +1,54 @@
+"""On-site solar (or wind): curtailable output up to what is available, no marginal cost.
+
+Symbols (block ``solar``)::
+
+    available_mw[t] = solar_cf[t] * capacity_mw        mutable
+    output_mw[t]   in [0, available_mw[t]]
+
+    injection[t] = output_mw[t]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyomo.environ as pyo
+
+from dispatch.assets.base import Context, Mode, PlanData, Term, Values, mutable, set_param
+from dispatch.config import Solar
+from dispatch.state import SiteState
+
+
+@dataclass(frozen=True)
+class SolarAsset:
+    spec: Solar
+    name: str = "solar"
+
+    def shape(self, data: PlanData) -> None:
+        return None
+
+    def available_mw(self, data: PlanData) -> np.ndarray:
+        if data.solar_cf is None:
+            return np.zeros(data.n)
+        return np.clip(data.solar_cf, 0.0, 1.0) * self.spec.capacity_mw
+
+    def build(self, b: pyo.Block, ctx: Context, data: PlanData) -> None:
+        mutable(b, "available_mw", ctx.T)
+        b.output_mw = pyo.Var(ctx.T, bounds=lambda b, t: (0, b.available_mw[t]))
+
+    def update(self, b: pyo.Block, data: PlanData) -> None:
+        fallback = data.mode == Mode.FALLBACK
+        set_param(b.available_mw, 0.0 if fallback else self.available_mw(data))
+
+    def injection_mw(self, b: pyo.Block, t: int):  # type: ignore[no-untyped-def]
+        return b.output_mw[t]
+
+    def terms(self, b: pyo.Block, ctx: Context) -> list[Term]:
+        return []
+
+    def columns(self, v: Values, data: PlanData) -> dict[str, np.ndarray]:
+        return {"solar_mw": v["output_mw"], "solar_available_mw": self.available_mw(data)}
+
+    def state_after(self, v: Values, k: int, data: PlanData, state: SiteState) -> SiteState:
+        return state

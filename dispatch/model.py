@@ -1,0 +1,169 @@
+"""The site model: one Pyomo block per asset, the power balance and the profit objective.
+
+It knows no asset by name; each asset tells it its injection, its profit terms and its
+columns (see :mod:`dispatch.assets.base`).  The model::
+
+    balance[t]:  sum over assets of injection_mw(t) = 0                 for every interval t
+                 (grid import - export + generation + discharge - charge + solar
+                  + HPC shortfall - HPC load - mining = 0)
+    maximise     profit = sum over terms and intervals of term[t]       USD
+
+A built model is kept in a small cache keyed by its *structure* (the site, the horizon's
+shape, and the few data-dependent structural choices of the assets), so planning the same
+site again only rewrites mutable parameters and re-solves: see :class:`ModelCache`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Hashable
+
+import numpy as np
+import pyomo.environ as pyo
+
+from dispatch.assets import assets_for
+from dispatch.assets.base import Asset, Context, PlanData, Term, Values, param_values
+from dispatch.config import Site
+from dispatch.solve import HighsSession, SolveOptions, SolveResult
+
+INTEGER_TOL = 1e-6
+
+
+class SiteModel:
+    """A built Pyomo model of a site over one horizon shape, reusable across plans."""
+
+    def __init__(self, site: Site, data: PlanData) -> None:
+        t0 = time.perf_counter()
+        self.site = site
+        self.assets: list[Asset] = assets_for(site)
+        m = pyo.ConcreteModel(name=site.name)
+        m.T = pyo.RangeSet(0, data.n - 1)
+        ctx = Context(site=site, horizon=data.horizon, T=m.T)
+        self.blocks: dict[str, pyo.Block] = {}
+        for asset in self.assets:
+            block = pyo.Block()
+            m.add_component(asset.name, block)
+            asset.build(block, ctx, data)
+            self.blocks[asset.name] = block
+        pairs = [(a, self.blocks[a.name]) for a in self.assets]
+        m.balance = pyo.Constraint(
+            m.T, rule=lambda m, t: sum(a.injection_mw(b, t) for a, b in pairs) == 0
+        )
+        self.terms: list[Term] = [t for a, b in pairs for t in a.terms(b, ctx)]
+        m.profit = pyo.Objective(expr=_objective(self.terms, data.n), sense=pyo.maximize)
+        self.model = m
+        self.lock = threading.Lock()
+        self._session: HighsSession | None = None
+        self.build_time_s = time.perf_counter() - t0
+
+    def update(self, data: PlanData) -> None:
+        """Write one plan's numbers into the mutable parameters."""
+        for asset in self.assets:
+            asset.update(self.blocks[asset.name], data)
+
+    def solve(self, options: SolveOptions) -> SolveResult:
+        if self._session is None:
+            self._session = HighsSession(self.model)
+        return self._session.solve(options)
+
+    def values(self) -> dict[str, Values]:
+        """Every block's variable values as arrays; integer variables rounded."""
+        out: dict[str, Values] = {}
+        for name, block in self.blocks.items():
+            vals = Values()
+            for var in block.component_objects(pyo.Var, descend_into=False):
+                arr = np.fromiter(
+                    (0.0 if v.value is None else v.value for v in var.values()), dtype=float
+                )
+                first = next(iter(var.values()), None)
+                if first is not None and (first.is_integer() or first.is_binary()):
+                    rounded = np.round(arr)
+                    close = np.abs(arr - rounded) <= INTEGER_TOL
+                    arr = np.where(close, rounded, arr) + 0.0  # no -0.0
+                vals.arrays[var.local_name] = arr
+            out[name] = vals
+        return out
+
+    def term_values(self, values: dict[str, Values]) -> dict[str, np.ndarray]:
+        """Each profit term's value per interval (USD), from the solution values."""
+        by_var: dict[int, np.ndarray] = {}
+        for name, block in self.blocks.items():
+            for var in block.component_objects(pyo.Var, descend_into=False):
+                by_var[id(var)] = values[name][var.local_name]
+        n = len(self.model.T)
+        result: dict[str, np.ndarray] = {}
+        for term in self.terms:
+            total = np.zeros(n) if term.constant is None else _coef_array(term.constant, n).copy()
+            for coef, var in term.parts:
+                total = total + _coef_array(coef, n) * by_var[id(var)]
+            result[term.name] = total
+        return result
+
+
+def _coef_array(coef: object, n: int) -> np.ndarray:
+    if isinstance(coef, (int, float)):
+        return np.full(n, float(coef))
+    if isinstance(coef, np.ndarray):
+        return coef.astype(float)
+    return param_values(coef)  # type: ignore[arg-type]
+
+
+def _objective(terms: list[Term], n: int):  # type: ignore[no-untyped-def]
+    """sum over terms, parts and t of coef[t] * var[t], plus the constants."""
+    pieces = []
+    for term in terms:
+        for coef, var in term.parts:
+            if isinstance(coef, (int, float)):
+                if coef != 0:
+                    pieces.extend(coef * var[t] for t in range(n))
+            elif isinstance(coef, np.ndarray):
+                pieces.extend(float(coef[t]) * var[t] for t in range(n) if coef[t] != 0)
+            else:
+                pieces.extend(coef[t] * var[t] for t in range(n))
+        if term.constant is not None:
+            const = term.constant
+            if isinstance(const, np.ndarray):
+                pieces.append(float(const.sum()))
+            elif isinstance(const, (int, float)):
+                pieces.append(float(const) * n)
+            else:
+                pieces.extend(const[t] for t in range(n))
+    return pyo.quicksum(pieces)
+
+
+class ModelCache:
+    """Built models by structure key, least recently used first out."""
+
+    def __init__(self, max_models: int = 4) -> None:
+        self.max_models = max_models
+        self._models: OrderedDict[Hashable, SiteModel] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    @staticmethod
+    def key(site: Site, data: PlanData) -> Hashable:
+        shapes = tuple(asset.shape(data) for asset in assets_for(site))
+        return (site.model_dump_json(), data.horizon.shape_key(), shapes)
+
+    def get(self, site: Site, data: PlanData) -> SiteModel:
+        key = self.key(site, data)
+        with self._lock:
+            model = self._models.get(key)
+            if model is not None:
+                self._models.move_to_end(key)
+                self.hits += 1
+                return model
+        model = SiteModel(site, data)
+        with self._lock:
+            self.misses += 1
+            self._models[key] = model
+            while len(self._models) > self.max_models:
+                self._models.popitem(last=False)
+        return model
+
+    def clear(self) -> None:
+        with self._lock:
+            self._models.clear()

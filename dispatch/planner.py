@@ -1,0 +1,172 @@
+"""``plan()``: the day-ahead planner's entry point.
+
+It checks the inputs against the site, builds (or reuses) the site model, solves it, and
+always returns a :class:`~dispatch.results.Plan`: when HiGHS stops without any schedule,
+the plan is the safe *fallback* (miners off, battery and gensets idle, HPC served from the
+grid) and says so.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+import pandas as pd
+
+from dispatch.assets.base import Mode, PlanData
+from dispatch.config import Site
+from dispatch.errors import ConfigError, DataError, SolverError
+from dispatch.horizon import Horizon, local_timestamp
+from dispatch.inputs import Inputs
+from dispatch.model import ModelCache, SiteModel
+from dispatch.results import Plan, build_plan
+from dispatch.solve import SolveOptions
+from dispatch.state import SiteState
+
+MODEL_CACHE = ModelCache()
+FALLBACK_TIME_LIMIT_S = 30.0
+
+
+def plan(
+    site: Site,
+    inputs: Inputs,
+    *,
+    state: SiteState | None = None,
+    mode: Mode | str = Mode.OPTIMISE,
+    mip_rel_gap: float = 1e-4,
+    time_limit_s: float | None = None,
+    threads: int | None = None,
+    log: bool = False,
+    reuse_model: bool = True,
+) -> Plan:
+    """Schedule the site over the inputs' intervals and return the plan.
+
+    Parameters
+    ----------
+    site, inputs
+        The site and its time series (``dispatch.load_inputs`` aligns files to the site).
+    state
+        Where the plan starts from (a rolling horizon's carried state); default: the site file.
+    mode
+        ``"optimise"``, or a counterfactual: ``"no_miners"`` (every fleet off) or
+        ``"always_on"`` (every available container on at full power).
+    mip_rel_gap, time_limit_s, threads, log
+        HiGHS settings: relative MIP gap, time limit in seconds, threads, print the log.
+    reuse_model
+        Reuse a model built earlier for the same site and horizon shape, writing only the
+        new numbers into it (the result is identical; only faster).
+
+    A solver that stops without a schedule gives the fallback plan (``plan.status ==
+    "fallback"``); a plan whose HPC load is not fully served, or that breaks a DR cap, has
+    status ``"at_risk"`` and names the intervals and the cause in ``plan.status_reason``.
+    """
+    t0 = time.perf_counter()
+    options = SolveOptions(
+        mip_rel_gap=mip_rel_gap, time_limit_s=time_limit_s, threads=threads, log=log
+    )
+    data = plan_data(site, inputs, state if state is not None else SiteState.initial(site), Mode(mode))
+    if reuse_model:
+        misses = MODEL_CACHE.misses
+        model = MODEL_CACHE.get(site, data)
+        built = MODEL_CACHE.misses > misses
+    else:
+        model, built = SiteModel(site, data), True
+    build_s = model.build_time_s if built else 0.0
+    with model.lock:
+        t1 = time.perf_counter()
+        model.update(data)
+        result = model.solve(options)
+        solved = data
+        first_result = None
+        if not result.status.has_solution:
+            first_result = result
+            solved = dataclasses.replace(data, mode=Mode.FALLBACK)
+            model.update(solved)
+            limit = FALLBACK_TIME_LIMIT_S if time_limit_s is None else max(time_limit_s, 5.0)
+            result = model.solve(dataclasses.replace(options, time_limit_s=limit))
+            if not result.status.has_solution:
+                raise SolverError(
+                    f"HiGHS found no schedule ({first_result.status.value}: "
+                    f"{first_result.message}) and not even the fallback plan "
+                    f"({result.status.value}: {result.message})"
+                )
+        solve_s = time.perf_counter() - t1
+        t2 = time.perf_counter()
+        values = model.values()
+        terms = model.term_values(values)
+    timings = {
+        "build_s": build_s,
+        "solve_s": solve_s,
+        "highs_s": result.highs_time_s + (first_result.highs_time_s if first_result else 0.0),
+    }
+    return build_plan(
+        site=site,
+        inputs=inputs,
+        data=solved,
+        assets=model.assets,
+        values=values,
+        terms=terms,
+        term_kinds={t.name: t.kind for t in model.terms},
+        solve=result,
+        failed_solve=first_result,
+        timings=timings,
+        started=t0,
+        results_started=t2,
+    )
+
+
+def plan_data(site: Site, inputs: Inputs, state: SiteState, mode: Mode) -> PlanData:
+    """Check the inputs against the site and turn them into arrays for the model."""
+    index = inputs.index
+    step_ns = site.interval_minutes * 60 * 10**9
+    if len(index) > 1:
+        steps = np.diff(index.as_unit("ns").asi8)
+        if np.any(steps != step_ns):
+            bad = int(np.argmax(steps != step_ns))
+            raise DataError(
+                f"inputs: intervals must be {site.interval_minutes} minutes apart (the site's "
+                f"interval_minutes); {index[bad]} is followed by {index[bad + 1]}"
+            )
+    first = index[0]
+    if (first - first.normalize()) % pd.Timedelta(minutes=site.interval_minutes):
+        raise DataError(f"inputs: first interval {first} is not on a {site.interval_minutes}-minute boundary")
+    horizon = Horizon(index=index.tz_convert(site.timezone), dt_h=site.dt_h)
+    hashprice = inputs.hashprice_usd_per_ph_day.to_numpy(dtype=float)
+    if np.any(hashprice <= 0):
+        bad = int(np.argmax(hashprice <= 0))
+        raise DataError(
+            f"hashprice_usd_per_ph_day: must be positive, got {hashprice[bad]} at {index[bad]}"
+        )
+    end = index[-1] + pd.Timedelta(minutes=site.interval_minutes)
+    for k, event in enumerate(site.dr_events):
+        start_ts = local_timestamp(event.start, site.timezone)
+        end_ts = local_timestamp(event.end, site.timezone)
+        if end_ts <= index[0] or start_ts >= end:
+            raise ConfigError(
+                f"dr_events[{k}] ({event.name}): window {start_ts} to {end_ts} lies outside the "
+                f"horizon {index[0]} to {end}; remove the event or plan the day it falls on"
+            )
+    if site.solar is not None and inputs.solar_cf is None:
+        raise DataError("solar: the site has solar but the inputs give no solar_cf series")
+    if site.coincident_peak is not None and inputs.cp_probability is None:
+        raise DataError(
+            "coincident_peak: the site has a coincident-peak charge but the inputs give no "
+            "cp_probability series"
+        )
+    it = inputs.hall_it_load_mw(site)
+    if (it.to_numpy() < 0).any():
+        raise DataError("hpc_it_load_mw: IT load must not be negative")
+    halls = {h.name: it[h.name].to_numpy(dtype=float) * h.pue for h in site.hpc_halls}
+    return PlanData(
+        horizon=horizon,
+        price_usd_per_mwh=inputs.price_usd_per_mwh.to_numpy(dtype=float),
+        hashprice_usd_per_ph_day=hashprice,
+        hall_load_mw=halls,
+        state=state,
+        mode=mode,
+        solar_cf=None if inputs.solar_cf is None else inputs.solar_cf.to_numpy(dtype=float),
+        cp_probability=(
+            None if inputs.cp_probability is None else inputs.cp_probability.to_numpy(dtype=float)
+        ),
+    )

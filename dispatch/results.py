@@ -1,0 +1,363 @@
+"""The plan a solve produces: schedule, profit terms, status, KPIs and JSON export.
+
+``Plan.schedule`` has one row per interval (index: tz-aware interval start) and one column
+per quantity, the unit in its name; the ``profit_<kind>_usd`` columns hold the per-interval
+profit terms (costs negative) and ``profit_total_usd`` their sum, so
+``plan.objective_usd == plan.schedule.profit_total_usd.sum()``.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dispatch.assets.base import Asset, Mode, PlanData, Values
+from dispatch.config import Site
+from dispatch.files import atomic_write_text
+from dispatch.inputs import Inputs
+from dispatch.solve import SolveResult, SolveStatus
+from dispatch.state import SiteState
+
+SHORTFALL_TOL_MW = 1e-6
+
+
+class PlanStatus(enum.StrEnum):
+    """How much to trust a plan, most severe first: fallback > at_risk > the solver's word."""
+
+    OPTIMAL = "optimal"  # proven optimal within the MIP gap asked for (gap ~ 0)
+    WITHIN_GAP = "within_gap"  # optimal to within the relative MIP gap (default 1e-4)
+    TIME_LIMIT = "time_limit"  # the time limit stopped HiGHS; best schedule found, gap reported
+    AT_RISK = "at_risk"  # HPC not fully served or a DR cap broken: intervals named
+    FALLBACK = "fallback"  # the solver found no schedule: miners off, HPC served from the grid
+
+    @property
+    def ok(self) -> bool:
+        return self in (PlanStatus.OPTIMAL, PlanStatus.WITHIN_GAP, PlanStatus.TIME_LIMIT)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A schedule for the site over the inputs' horizon, and what it earns."""
+
+    site: Site
+    inputs: Inputs
+    schedule: pd.DataFrame
+    profit_terms: pd.DataFrame
+    status: PlanStatus
+    status_reason: str
+    solve: SolveResult
+    mode: Mode
+    state_in: SiteState
+    timings_s: Mapping[str, float]
+    _data: PlanData = field(repr=False)
+    _assets: tuple[Asset, ...] = field(repr=False)
+    _values: Mapping[str, Values] = field(repr=False)
+
+    @property
+    def objective_usd(self) -> float:
+        """Profit over the horizon, USD: the sum of every per-interval profit term."""
+        return float(self.schedule["profit_total_usd"].sum())
+
+    @property
+    def at_risk_intervals(self) -> list[pd.Timestamp]:
+        """Intervals where HPC is not fully served or a DR cap is exceeded."""
+        return list(self.schedule.index[_risk_mask(self.schedule)])
+
+    @cached_property
+    def kpis(self) -> dict[str, Any]:
+        """Energy by use, peak import, mining uptime and curtailment, profit by term, DR, HPC."""
+        return compute_kpis(self.site, self.schedule, self._data)
+
+    def state_at(self, ts: pd.Timestamp | str) -> SiteState:
+        """The state at time ``ts`` (an interval boundary after the first interval)."""
+        ts = pd.Timestamp(ts)
+        if ts.tzinfo is None:
+            ts = ts.tz_localize(self.site.timezone)
+        pos = int(self.schedule.index.searchsorted(ts))
+        if pos == 0 or (pos < len(self.schedule) and self.schedule.index[pos] != ts):
+            raise ValueError(f"{ts} is not an interval boundary inside the plan's horizon")
+        return self._state_after(pos - 1)
+
+    def end_state(self) -> SiteState:
+        """The state after the last interval: the next plan's starting point."""
+        return self._state_after(len(self.schedule) - 1)
+
+    def _state_after(self, k: int) -> SiteState:
+        state = self.state_in
+        for asset in self._assets:
+            state = asset.state_after(self._values[asset.name], k, self._data, state)
+        return state
+
+    def to_dict(self, *, schedule: bool = True) -> dict[str, Any]:
+        """A JSON-serialisable summary: status, KPIs, solve, sources and (optionally) schedule."""
+        out: dict[str, Any] = {
+            "site": self.site.name,
+            "status": self.status.value,
+            "status_reason": self.status_reason,
+            "mode": self.mode.value,
+            "objective_usd": self.objective_usd,
+            "at_risk_intervals": [ts.isoformat() for ts in self.at_risk_intervals],
+            "solve": self.solve.to_dict(),
+            "timings_s": dict(self.timings_s),
+            "kpis": self.kpis,
+            "sources": dict(self.inputs.sources),
+            "state_in": self.state_in.to_dict(),
+            "state_out": self.end_state().to_dict(),
+        }
+        if schedule:
+            out["schedule"] = json.loads(self.schedule.to_json(orient="split", date_format="iso"))
+        return out
+
+    def to_json(self, path: str | Path | None = None, *, schedule: bool = True) -> str:
+        """The plan as JSON; written atomically to ``path`` when given."""
+        text = json.dumps(self.to_dict(schedule=schedule), indent=2, default=_json_default)
+        if path is not None:
+            atomic_write_text(Path(path), text)
+        return text
+
+
+def build_plan(
+    *,
+    site: Site,
+    inputs: Inputs,
+    data: PlanData,
+    assets: list[Asset],
+    values: dict[str, Values],
+    terms: dict[str, np.ndarray],
+    term_kinds: Mapping[str, str],
+    solve: SolveResult,
+    failed_solve: SolveResult | None,
+    timings: dict[str, float],
+    started: float,
+    results_started: float,
+) -> Plan:
+    """Assemble the schedule, the profit terms and the status from a solve's values."""
+    index = data.horizon.index
+    index.name = "interval_start"
+    cols: dict[str, np.ndarray] = {}
+    for asset in assets:
+        cols.update(asset.columns(values[asset.name], data))
+    fleets = [f.name for f in site.fleets]
+    cols["mining_mw"] = sum((cols[f"{f}_mining_mw"] for f in fleets), np.zeros(data.n))
+    cols["hashrate_th_s"] = sum((cols[f"{f}_hashrate_th_s"] for f in fleets), np.zeros(data.n))
+    dr_flags = [cols[f"dr_{e.name}_active"] for e in site.dr_events]
+    cols["dr_active"] = np.max(dr_flags, axis=0) if dr_flags else np.zeros(data.n)
+    profit_terms = pd.DataFrame(terms, index=index)
+    kinds: dict[str, list[str]] = {}
+    for name, kind in term_kinds.items():
+        kinds.setdefault(kind, []).append(name)
+    for kind, names in kinds.items():
+        cols[f"profit_{kind}_usd"] = profit_terms[names].sum(axis=1).to_numpy()
+    cols["profit_total_usd"] = profit_terms.sum(axis=1).to_numpy() if terms else np.zeros(data.n)
+    schedule = pd.DataFrame(cols, index=index)
+    status, reason = _status(site, schedule, solve, failed_solve, data)
+    timings = {**timings, "results_s": time.perf_counter() - results_started}
+    timings["total_s"] = time.perf_counter() - started
+    return Plan(
+        site=site,
+        inputs=inputs,
+        schedule=schedule,
+        profit_terms=profit_terms,
+        status=status,
+        status_reason=reason,
+        solve=solve,
+        mode=data.mode if failed_solve is None else Mode.FALLBACK,
+        state_in=data.state,
+        timings_s=timings,
+        _data=data,
+        _assets=tuple(assets),
+        _values=values,
+    )
+
+
+def _risk_mask(schedule: pd.DataFrame) -> np.ndarray:
+    mask = schedule["hpc_shortfall_mw"].to_numpy() > SHORTFALL_TOL_MW
+    for col in schedule.columns:
+        if col.startswith("dr_") and col.endswith("_excess_mw"):
+            mask |= schedule[col].to_numpy() > SHORTFALL_TOL_MW
+    return mask
+
+
+def _status(
+    site: Site,
+    schedule: pd.DataFrame,
+    solve: SolveResult,
+    failed: SolveResult | None,
+    data: PlanData,
+) -> tuple[PlanStatus, str]:
+    if failed is not None:
+        return PlanStatus.FALLBACK, (
+            f"the solver stopped without a schedule ({failed.status.value}: {failed.message}); "
+            "fallback plan: miners off, battery and gensets idle, HPC served from the grid"
+        )
+    risks = _risk_reasons(site, schedule)
+    if risks:
+        return PlanStatus.AT_RISK, "; ".join(risks)
+    if solve.status == SolveStatus.OPTIMAL:
+        return PlanStatus.OPTIMAL, "optimal"
+    if solve.status == SolveStatus.WITHIN_GAP:
+        return PlanStatus.WITHIN_GAP, f"optimal within a relative gap of {solve.gap:.2g}"
+    gap = "unknown" if solve.gap is None else f"{solve.gap:.2%}"
+    return PlanStatus.TIME_LIMIT, f"time limit reached; best schedule found, gap {gap}"
+
+
+def _span(index: pd.DatetimeIndex) -> str:
+    first, last = index[0], index[-1]
+    fmt = "%Y-%m-%d %H:%M"
+    if len(index) == 1:
+        return first.strftime(fmt)
+    return f"{first.strftime(fmt)} to {last.strftime(fmt)}"
+
+
+def _risk_reasons(site: Site, schedule: pd.DataFrame) -> list[str]:
+    reasons = []
+    short = schedule["hpc_shortfall_mw"].to_numpy() > SHORTFALL_TOL_MW
+    if short.any():
+        rows = schedule[short]
+        supply = site.grid.import_limit_mw
+        supply += site.battery.power_mw if site.battery else 0.0
+        supply += sum(g.units * g.unit_capacity_mw for g in site.gensets)
+        solar = rows["solar_available_mw"] if "solar_available_mw" in rows else 0.0
+        over = rows["hpc_load_mw"] > supply + solar + SHORTFALL_TOL_MW
+        if over.any():
+            cause = (
+                f"HPC load up to {rows['hpc_load_mw'].max():.1f} MW is above what the site can "
+                f"supply ({supply:.1f} MW: import limit, battery and gensets at full power)"
+            )
+        else:
+            cause = "the battery's energy, the fuel budget or a DR cap left too little supply"
+        reasons.append(
+            f"HPC load not fully served in {int(short.sum())} intervals "
+            f"({_span(rows.index)}), {rows['hpc_shortfall_mw'].sum() * site.dt_h:.2f} MWh short: {cause}"
+        )
+    for event in site.dr_events:
+        col = f"dr_{event.name}_excess_mw"
+        if col not in schedule:
+            continue
+        over = schedule[col].to_numpy() > SHORTFALL_TOL_MW
+        if not over.any():
+            continue
+        rows = schedule[over]
+        cap = event.import_cap_mw
+        hpc = rows["hpc_load_mw"].max()
+        cause = (
+            f"the cap ({cap:.1f} MW) is below the firm HPC load ({hpc:.1f} MW)"
+            if cap is not None and hpc > cap
+            else f"importing above the cap ({cap} MW) cost less than the alternatives"
+        )
+        reasons.append(
+            f"DR event {event.name} cap exceeded in {int(over.sum())} intervals "
+            f"({_span(rows.index)}) by {rows[col].sum() * site.dt_h:.2f} MWh: {cause}"
+        )
+    return reasons
+
+
+def compute_kpis(site: Site, s: pd.DataFrame, data: PlanData) -> dict[str, Any]:
+    """Plan KPIs as plain floats (JSON-ready)."""
+    dt = site.dt_h
+    fleets = [f.name for f in site.fleets]
+    energy = {
+        "hpc": float(s["hpc_load_mw"].sum() * dt),
+        "hpc_served": float(s["hpc_served_mw"].sum() * dt),
+        "hpc_shortfall": float(s["hpc_shortfall_mw"].sum() * dt),
+        "mining": float(s["mining_mw"].sum() * dt),
+        "grid_import": float(s["grid_import_mw"].sum() * dt),
+        "grid_export": float(s["grid_export_mw"].sum() * dt),
+    }
+    for f in fleets:
+        energy[f"mining_{f}"] = float(s[f"{f}_mining_mw"].sum() * dt)
+    if site.battery is not None:
+        charge = float(s["battery_charge_mw"].sum() * dt)
+        discharge = float(s["battery_discharge_mw"].sum() * dt)
+        soc0 = data.state.battery_soc_mwh
+        soc0 = site.battery.soc_initial_frac * site.battery.energy_mwh if soc0 is None else soc0
+        energy["battery_charge"] = charge
+        energy["battery_discharge"] = discharge
+        energy["battery_losses"] = charge - discharge - float(s["battery_soc_mwh"].iloc[-1] - soc0)
+    for g in site.gensets:
+        energy[f"genset_{g.name}"] = float(s[f"{g.name}_output_mw"].sum() * dt)
+    if site.solar is not None:
+        energy["solar"] = float(s["solar_mw"].sum() * dt)
+        energy["solar_curtailed"] = float((s["solar_available_mw"] - s["solar_mw"]).sum() * dt)
+
+    uptime: dict[str, float] = {}
+    curtailed: dict[str, float] = {}
+    on_total = avail_total = curt_total = 0.0
+    for f in site.fleets:
+        on = s[f"{f.name}_containers_on"].to_numpy()
+        avail = s[f"{f.name}_containers_available"].to_numpy()
+        full_mw = f.container_power_mw
+        if f.power_target is not None:
+            full_mw = f.power_target.max_frac * f.asic_power_mw + f.container_aux_kw / 1e3
+        curt = float(np.sum(avail * full_mw - s[f"{f.name}_mining_mw"].to_numpy()) * dt)
+        uptime[f.name] = float(on.sum() / avail.sum()) if avail.sum() > 0 else 0.0
+        curtailed[f.name] = max(curt, 0.0)
+        on_total += on.sum()
+        avail_total += avail.sum()
+        curt_total += max(curt, 0.0)
+    uptime["total"] = float(on_total / avail_total) if avail_total > 0 else 0.0
+    curtailed["total"] = curt_total
+
+    profit = {
+        col.removeprefix("profit_").removesuffix("_usd"): float(s[col].sum())
+        for col in s.columns
+        if col.startswith("profit_") and col != "profit_total_usd"
+    }
+    profit["total"] = float(s["profit_total_usd"].sum())
+
+    dr: dict[str, Any] = {}
+    compliant_intervals = dr_intervals = 0
+    for e in site.dr_events:
+        active = s[f"dr_{e.name}_active"].to_numpy() > 0
+        excess = s.get(f"dr_{e.name}_excess_mw", pd.Series(0.0, index=s.index)).to_numpy()
+        n_in = int(active.sum())
+        ok = int(np.sum(active & (excess <= SHORTFALL_TOL_MW)))
+        dr_intervals += n_in
+        compliant_intervals += ok
+        dr[e.name] = {
+            "intervals": n_in,
+            "compliant_intervals": ok,
+            "excess_mwh": float(excess[active].sum() * dt),
+            "mean_import_mw": float(s["grid_import_mw"].to_numpy()[active].mean()) if n_in else None,
+            "import_cap_mw": e.import_cap_mw,
+        }
+    hpc_energy = energy["hpc"]
+    served_frac = energy["hpc_served"] / hpc_energy if hpc_energy > 0 else 1.0
+    lease = served_frac * sum(
+        float(data.hall_load_mw[h.name].sum()) * dt / h.pue * h.lease_usd_per_it_mwh
+        for h in site.hpc_halls
+    )
+    return {
+        "horizon": {
+            "start": s.index[0].isoformat(),
+            "end": (s.index[-1] + pd.Timedelta(minutes=site.interval_minutes)).isoformat(),
+            "intervals": len(s),
+            "interval_minutes": site.interval_minutes,
+        },
+        "energy_mwh": energy,
+        "peak_import_mw": float(s["grid_import_mw"].max()),
+        "mining_uptime_frac": uptime,
+        "curtailed_mining_mwh": curtailed,
+        "profit_by_term_usd": profit,
+        "hpc_served_frac": served_frac,
+        "hpc_lease_revenue_usd": lease,
+        "dr_events": dr,
+        "dr_compliance_frac": compliant_intervals / dr_intervals if dr_intervals else 1.0,
+    }
+
+
+def _json_default(obj: object) -> object:
+    if isinstance(obj, (np.floating, np.integer)):
+        return obj.item()
+    if isinstance(obj, pd.Timestamp):
+        return obj.isoformat()
+    raise TypeError(f"cannot serialise {type(obj).__name__}")
