@@ -1,14 +1,25 @@
 """Dispatch optimizer for hybrid AI/HPC + bitcoin-mining sites.
 
->>> from dispatch import Site, load_inputs, plan
->>> site = Site.from_yaml("data/sample_site.yaml")
->>> inputs = load_inputs(site, prices="data/sample_prices.csv", hashprice=50.0, start="2026-08-17", end="2026-08-18")
->>> p = plan(site, inputs)
->>> p.status, round(p.objective_usd)
+from dispatch import Site, load_inputs, plan
+
+site = Site.from_yaml("data/sample_site.yaml")
+inputs = load_inputs(
+    site,
+    prices="data/sample_prices.csv",
+    hashprice="data/sample_hashprice.csv",
+    hpc_load="data/sample_hpc_load.csv",
+    cp_probability="data/sample_cp_probability.csv",
+    start="2026-08-17",
+    end="2026-08-18",
+)
+p = plan(site, inputs)
+print(p.status, p.objective_usd)
+p.schedule  # one row per interval, units in the column names
 """
 
 from dispatch.assets.base import Mode
 from dispatch.config import Site
+from dispatch.data import align, load_inputs, load_sample, read_series, sample_paths
 from dispatch.errors import ConfigError, DataError, DispatchError, SolverError
 from dispatch.horizon import site_index
 from dispatch.inputs import Inputs
@@ -33,6 +44,11 @@ __all__ = [
     "SolveStatus",
     "SolverError",
     "__version__",
+    "align",
+    "load_inputs",
+    "load_sample",
     "plan",
+    "read_series",
+    "sample_paths",
     "site_index",
 ]

@@ -12,8 +12,8 @@ model's units (MW, MWh, intervals).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
-import re
 import zoneinfo
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -77,7 +77,9 @@ class PowerTarget(_Model):
     """
 
     min_frac: float = Field(gt=0, le=1.5, description="lowest power target, fraction of nameplate")
-    max_frac: float = Field(1.0, gt=0, le=1.5, description="highest power target, fraction of nameplate")
+    max_frac: float = Field(
+        1.0, gt=0, le=1.5, description="highest power target, fraction of nameplate"
+    )
     curve_points: list[tuple[float, float]] = Field(
         min_length=2, description="[power_frac, hashrate_frac] points of the concave curve"
     )
@@ -85,14 +87,12 @@ class PowerTarget(_Model):
     @model_validator(mode="after")
     def _check_curve(self) -> PowerTarget:
         if self.min_frac > self.max_frac:
-            raise ValueError(
-                f"min_frac {self.min_frac} is above max_frac {self.max_frac}"
-            )
+            raise ValueError(f"min_frac {self.min_frac} is above max_frac {self.max_frac}")
         pts = self.curve_points
         for p, h in pts:
             if p < 0 or h < 0:
                 raise ValueError(f"curve point {[p, h]} is negative")
-        for (p0, _), (p1, _) in zip(pts, pts[1:]):
+        for (p0, _), (p1, _) in itertools.pairwise(pts):
             if p1 <= p0:
                 raise ValueError("curve_points power fractions must be strictly increasing")
         if pts[0][0] > self.min_frac + 1e-9 or pts[-1][0] < self.max_frac - 1e-9:
@@ -100,8 +100,8 @@ class PowerTarget(_Model):
                 f"curve_points span [{pts[0][0]}, {pts[-1][0]}] but must cover "
                 f"[min_frac, max_frac] = [{self.min_frac}, {self.max_frac}]"
             )
-        slopes = [(h1 - h0) / (p1 - p0) for (p0, h0), (p1, h1) in zip(pts, pts[1:])]
-        for k, (s0, s1) in enumerate(zip(slopes, slopes[1:])):
+        slopes = [(h1 - h0) / (p1 - p0) for (p0, h0), (p1, h1) in itertools.pairwise(pts)]
+        for k, (s0, s1) in enumerate(itertools.pairwise(slopes)):
             if s1 > s0 + 1e-9:
                 raise ValueError(
                     f"hashrate curve is not concave: slope rises from {s0:.3g} to {s1:.3g} "
@@ -184,7 +184,9 @@ class Battery(_Model):
     power_mw: float = Field(gt=0, description="charge and discharge power limit, MW")
     energy_mwh: float = Field(gt=0, description="usable energy capacity, MWh")
     charge_efficiency: float = Field(0.95, gt=0, le=1, description="share of charged energy stored")
-    discharge_efficiency: float = Field(0.95, gt=0, le=1, description="share of stored energy delivered")
+    discharge_efficiency: float = Field(
+        0.95, gt=0, le=1, description="share of stored energy delivered"
+    )
     soc_min_frac: Frac = Field(0.0, description="lowest state of charge, fraction of energy_mwh")
     soc_max_frac: Frac = Field(1.0, description="highest state of charge, fraction of energy_mwh")
     soc_initial_frac: Frac = Field(0.5, description="state of charge at the start, fraction")
@@ -214,7 +216,9 @@ class Genset(_Model):
     units: int = Field(ge=0, description="number of identical units")
     unit_capacity_mw: float = Field(gt=0, description="maximum output per unit, MW")
     min_load_frac: Frac = Field(0.0, description="minimum output of a running unit, fraction")
-    heat_rate_mmbtu_per_mwh: float = Field(gt=0, description="fuel burnt per MWh generated, MMBtu/MWh")
+    heat_rate_mmbtu_per_mwh: float = Field(
+        gt=0, description="fuel burnt per MWh generated, MMBtu/MWh"
+    )
     fuel_price_usd_per_mmbtu: NonNeg = Field(description="fuel price, USD/MMBtu")
     variable_om_usd_per_mwh: NonNeg = Field(0.0, description="variable O&M per MWh generated")
     startup_cost_usd_per_unit: NonNeg = Field(0.0, description="cost per unit start, USD")
@@ -250,7 +254,9 @@ class DemandResponseEvent(_Model):
     end: dt.datetime = Field(description="window end (exclusive)")
     import_cap_mw: NonNeg | None = Field(None, description="grid import allowed in the window, MW")
     baseline_mw: NonNeg | None = Field(None, description="baseline the credit is measured from, MW")
-    credit_usd_per_mwh: NonNeg = Field(0.0, description="credit per MWh below the baseline, USD/MWh")
+    credit_usd_per_mwh: NonNeg = Field(
+        0.0, description="credit per MWh below the baseline, USD/MWh"
+    )
     penalty_usd_per_mwh: NonNeg = Field(
         10_000.0, description="penalty per MWh imported above the cap, USD/MWh"
     )
@@ -306,7 +312,9 @@ class Site(_Model):
         try:
             zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown timezone {value!r} (use an IANA name like America/Chicago)")
+            raise ValueError(
+                f"unknown timezone {value!r} (use an IANA name like America/Chicago)"
+            ) from None
         return value
 
     @model_validator(mode="after")
@@ -358,7 +366,9 @@ class Site(_Model):
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
             raise ConfigError(f"{path}:{where}: invalid YAML: {problem}") from None
         if not isinstance(raw, dict):
-            raise ConfigError(f"{path}: expected a mapping of site fields, got {type(raw).__name__}")
+            raise ConfigError(
+                f"{path}: expected a mapping of site fields, got {type(raw).__name__}"
+            )
         return cls.from_dict(raw, source=str(path))
 
     @classmethod
@@ -394,7 +404,9 @@ def _describe(err: Any) -> str:
 
 def _naive(ts: dt.datetime) -> dt.datetime:
     """Drop the offset for ordering two timestamps written the same way."""
-    return ts.replace(tzinfo=None) if ts.tzinfo is None else ts.astimezone(dt.UTC).replace(tzinfo=None)
+    return (
+        ts.replace(tzinfo=None) if ts.tzinfo is None else ts.astimezone(dt.UTC).replace(tzinfo=None)
+    )
 
 
 __all__ = [

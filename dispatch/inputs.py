@@ -54,11 +54,11 @@ class Inputs:
             raise DataError("price_usd_per_mwh: index must be tz-aware interval starts")
         if len(index) == 0:
             raise DataError("price_usd_per_mwh: no intervals")
-        for name in SERIES_FIELDS[1:] + ("hpc_it_load_mw",):
+        for name in (*SERIES_FIELDS[1:], "hpc_it_load_mw"):
             obj = getattr(self, name)
             if obj is not None and not obj.index.equals(index):
                 raise DataError(f"{name}: index differs from price_usd_per_mwh's index")
-        for name in SERIES_FIELDS + ("hpc_it_load_mw",):
+        for name in (*SERIES_FIELDS, "hpc_it_load_mw"):
             obj = getattr(self, name)
             if obj is None:
                 continue
@@ -106,7 +106,9 @@ class Inputs:
 
     def to_frame(self) -> pd.DataFrame:
         """All series side by side, one column each (hall loads as ``hpc_it_<hall>_mw``)."""
-        cols = {name: getattr(self, name) for name in SERIES_FIELDS if getattr(self, name) is not None}
+        cols = {
+            name: getattr(self, name) for name in SERIES_FIELDS if getattr(self, name) is not None
+        }
         frame = pd.DataFrame(cols, index=self.index)
         if self.hpc_it_load_mw is not None:
             for hall in self.hpc_it_load_mw.columns:
@@ -116,7 +118,7 @@ class Inputs:
     def _map(self, fn) -> Inputs:  # type: ignore[no-untyped-def]
         changes = {
             name: fn(getattr(self, name))
-            for name in SERIES_FIELDS + ("hpc_it_load_mw",)
+            for name in (*SERIES_FIELDS, "hpc_it_load_mw")
             if getattr(self, name) is not None
         }
         return self.replace(**changes)

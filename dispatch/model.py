@@ -56,17 +56,19 @@ class SiteModel:
         self.model = m
         self.lock = threading.Lock()
         self._session: HighsSession | None = None
+        self._changed_vars: list = []
         self.build_time_s = time.perf_counter() - t0
 
     def update(self, data: PlanData) -> None:
-        """Write one plan's numbers into the mutable parameters."""
+        """Write one plan's numbers into the mutable parameters and variable bounds."""
         for asset in self.assets:
-            asset.update(self.blocks[asset.name], data)
+            self._changed_vars += asset.update(self.blocks[asset.name], data)
 
     def solve(self, options: SolveOptions) -> SolveResult:
         if self._session is None:
             self._session = HighsSession(self.model)
-        return self._session.solve(options)
+        changed, self._changed_vars = self._changed_vars, []
+        return self._session.solve(options, changed_vars=changed)
 
     def values(self) -> dict[str, Values]:
         """Every block's variable values as arrays; integer variables rounded."""

@@ -65,7 +65,9 @@ def plan(
     options = SolveOptions(
         mip_rel_gap=mip_rel_gap, time_limit_s=time_limit_s, threads=threads, log=log
     )
-    data = plan_data(site, inputs, state if state is not None else SiteState.initial(site), Mode(mode))
+    data = plan_data(
+        site, inputs, state if state is not None else SiteState.initial(site), Mode(mode)
+    )
     if reuse_model:
         misses = MODEL_CACHE.misses
         model = MODEL_CACHE.get(site, data)
@@ -130,7 +132,9 @@ def plan_data(site: Site, inputs: Inputs, state: SiteState, mode: Mode) -> PlanD
             )
     first = index[0]
     if (first - first.normalize()) % pd.Timedelta(minutes=site.interval_minutes):
-        raise DataError(f"inputs: first interval {first} is not on a {site.interval_minutes}-minute boundary")
+        raise DataError(
+            f"inputs: first interval {first} is not on a {site.interval_minutes}-minute boundary"
+        )
     horizon = Horizon(index=index.tz_convert(site.timezone), dt_h=site.dt_h)
     hashprice = inputs.hashprice_usd_per_ph_day.to_numpy(dtype=float)
     if np.any(hashprice <= 0):

@@ -226,7 +226,7 @@ def _risk_reasons(site: Site, schedule: pd.DataFrame) -> list[str]:
         supply = site.grid.import_limit_mw
         supply += site.battery.power_mw if site.battery else 0.0
         supply += sum(g.units * g.unit_capacity_mw for g in site.gensets)
-        solar = rows["solar_available_mw"] if "solar_available_mw" in rows else 0.0
+        solar = rows.get("solar_available_mw", 0.0)
         over = rows["hpc_load_mw"] > supply + solar + SHORTFALL_TOL_MW
         if over.any():
             cause = (
@@ -237,7 +237,8 @@ def _risk_reasons(site: Site, schedule: pd.DataFrame) -> list[str]:
             cause = "the battery's energy, the fuel budget or a DR cap left too little supply"
         reasons.append(
             f"HPC load not fully served in {int(short.sum())} intervals "
-            f"({_span(rows.index)}), {rows['hpc_shortfall_mw'].sum() * site.dt_h:.2f} MWh short: {cause}"
+            f"({_span(rows.index)}), "
+            f"{rows['hpc_shortfall_mw'].sum() * site.dt_h:.2f} MWh short: {cause}"
         )
     for event in site.dr_events:
         col = f"dr_{event.name}_excess_mw"
@@ -327,7 +328,9 @@ def compute_kpis(site: Site, s: pd.DataFrame, data: PlanData) -> dict[str, Any]:
             "intervals": n_in,
             "compliant_intervals": ok,
             "excess_mwh": float(excess[active].sum() * dt),
-            "mean_import_mw": float(s["grid_import_mw"].to_numpy()[active].mean()) if n_in else None,
+            "mean_import_mw": float(s["grid_import_mw"].to_numpy()[active].mean())
+            if n_in
+            else None,
             "import_cap_mw": e.import_cap_mw,
         }
     hpc_energy = energy["hpc"]

@@ -108,8 +108,12 @@ class HighsSession:
             raise SolverError("HiGHS (highspy) is not installed or cannot be loaded")
         self._instance_set = False
 
-    def solve(self, options: SolveOptions) -> SolveResult:
-        """Solve (sending only changed parameters after the first time) and load the values."""
+    def solve(self, options: SolveOptions, changed_vars: list | None = None) -> SolveResult:
+        """Solve and load the values.
+
+        After the first solve only the changes are sent to HiGHS: every mutable parameter
+        (objective coefficients, right-hand sides) and the bounds of ``changed_vars``.
+        """
         kwds: dict = {
             "load_solutions": False,
             "raise_exception_on_nonoptimal_result": False,
@@ -138,6 +142,8 @@ class HighsSession:
             clock_before = self._highs_clock()
             try:
                 if self._instance_set:
+                    if changed_vars:
+                        self._solver.update_variables(changed_vars)
                     self._clear_previous_solution()
                 results = self._solver.solve(self._model, **kwds)
             except (ApplicationError, RuntimeError, ValueError, OSError) as exc:

@@ -67,7 +67,10 @@ class SiteState:
 
     def peak_for(self, first_interval: pd.Timestamp) -> float:
         """The peak so far that applies to a plan starting at ``first_interval``."""
-        if self.peak_month is None or self.peak_month == (first_interval.year, first_interval.month):
+        if self.peak_month is None or self.peak_month == (
+            first_interval.year,
+            first_interval.month,
+        ):
             return self.peak_so_far_mw
         return 0.0
 

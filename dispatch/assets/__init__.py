@@ -25,7 +25,9 @@ _FACTORIES: tuple[Callable[[Site], list[Asset]], ...] = (
     lambda s: [GridAsset(s.grid)],
     lambda s: [HpcAsset(tuple(s.hpc_halls), s.value_of_lost_load_usd_per_mwh, s.dt_h)],
     lambda s: [FleetAsset(f, s) for f in s.fleets],
-    lambda s: [BatteryAsset(s.battery, s.grid.import_adder_usd_per_mwh, s.dt_h)] if s.battery else [],
+    lambda s: (
+        [BatteryAsset(s.battery, s.grid.import_adder_usd_per_mwh, s.dt_h)] if s.battery else []
+    ),
     lambda s: [GensetAsset(g, s.dt_h) for g in s.gensets],
     lambda s: [SolarAsset(s.solar)] if s.solar else [],
     lambda s: [DemandResponseAsset(e, s) for e in s.dr_events],

@@ -108,8 +108,9 @@ class Asset(Protocol):
         """Declare mutable parameters, variables and constraints on block ``b``."""
         ...
 
-    def update(self, b: pyo.Block, data: PlanData) -> None:
-        """Write this plan's numbers into the block's mutable parameters."""
+    def update(self, b: pyo.Block, data: PlanData) -> list:
+        """Write this plan's numbers into the block: mutable parameters, and variable bounds
+        through :func:`set_bounds`; return the variables whose bounds changed."""
         ...
 
     def injection_mw(self, b: pyo.Block, t: int) -> Any:
@@ -137,6 +138,28 @@ def set_param(param: pyo.Param, values: np.ndarray | float) -> None:
         return
     for item, value in zip(param.values(), np.asarray(values, dtype=float), strict=True):
         item.set_value(float(value))
+
+
+def set_bounds(
+    var: pyo.Var, lower: np.ndarray | float | None, upper: np.ndarray | float | None
+) -> list:
+    """Set an indexed variable's bounds (arrays over 0..n-1 or numbers; None = unbounded).
+
+    Returns the variable data whose bounds changed, for the solver to update; bounds are
+    plain numbers (not parameters), so only what changed is sent to HiGHS.
+    """
+    n = len(var)
+    lo = np.broadcast_to(np.nan if lower is None else np.asarray(lower, dtype=float), (n,))
+    hi = np.broadcast_to(np.nan if upper is None else np.asarray(upper, dtype=float), (n,))
+    changed = []
+    for item, lb, ub in zip(var.values(), lo.tolist(), hi.tolist(), strict=True):
+        lb_val = None if lb != lb else lb  # NaN -> None
+        ub_val = None if ub != ub else ub
+        if item.lb != lb_val or item.ub != ub_val:
+            item.setlb(lb_val)
+            item.setub(ub_val)
+            changed.append(item)
+    return changed
 
 
 def param_values(param: pyo.Param) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 Symbols (block ``battery``)::
 
-    charge_mw[t], discharge_mw[t]  in [0, power_mw]
+    charge_mw[t], discharge_mw[t]  in [0, power_mw]        (0 in the fallback plan)
     soc_mwh[t]  in [soc_min_frac * E, soc_max_frac * E]   state of charge at the END of t
 
     soc_balance[t]: soc_mwh[t] = soc_mwh[t-1] + eta_c * charge_mw[t] * dt
@@ -31,7 +31,16 @@ from dataclasses import dataclass
 import numpy as np
 import pyomo.environ as pyo
 
-from dispatch.assets.base import Context, Mode, PlanData, Term, Values, mutable, set_param
+from dispatch.assets.base import (
+    Context,
+    Mode,
+    PlanData,
+    Term,
+    Values,
+    mutable,
+    set_bounds,
+    set_param,
+)
 from dispatch.config import Battery
 from dispatch.state import SiteState
 
@@ -60,23 +69,26 @@ class BatteryAsset:
     def build(self, b: pyo.Block, ctx: Context, data: PlanData) -> None:
         s, T, dt = self.spec, ctx.T, self.dt_h
         b.soc_initial_mwh = pyo.Param(mutable=True, initialize=0, within=pyo.Reals)
-        b.power_limit_mw = pyo.Param(mutable=True, initialize=s.power_mw, within=pyo.Reals)
-        b.charge_mw = pyo.Var(T, bounds=lambda b, t: (0, b.power_limit_mw))
-        b.discharge_mw = pyo.Var(T, bounds=lambda b, t: (0, b.power_limit_mw))
-        b.soc_mwh = pyo.Var(T, bounds=(s.soc_min_frac * s.energy_mwh, s.soc_max_frac * s.energy_mwh))
+        b.charge_mw = pyo.Var(T, bounds=(0, s.power_mw))
+        b.discharge_mw = pyo.Var(T, bounds=(0, s.power_mw))
+        b.soc_mwh = pyo.Var(
+            T, bounds=(s.soc_min_frac * s.energy_mwh, s.soc_max_frac * s.energy_mwh)
+        )
         eta_c, eta_d = s.charge_efficiency, s.discharge_efficiency
         b.soc_balance = pyo.Constraint(
             T,
-            rule=lambda b, t: b.soc_mwh[t]
-            - (b.soc_mwh[t - 1] if t > 0 else 0)
-            - eta_c * dt * b.charge_mw[t]
-            + dt / eta_d * b.discharge_mw[t]
-            == (b.soc_initial_mwh if t == 0 else 0),
+            rule=lambda b, t: (
+                b.soc_mwh[t]
+                - (b.soc_mwh[t - 1] if t > 0 else 0)
+                - eta_c * dt * b.charge_mw[t]
+                + dt / eta_d * b.discharge_mw[t]
+                == (b.soc_initial_mwh if t == 0 else 0)
+            ),
         )
         if s.end_soc_at_least_initial:
             b.soc_end = pyo.Constraint(expr=b.soc_mwh[T.last()] >= b.soc_initial_mwh)
         mutable(b, "gated", T)
-        b.charging = pyo.Var(T, within=pyo.Binary, bounds=lambda b, t: (0, b.gated[t]))
+        b.charging = pyo.Var(T, within=pyo.Binary, bounds=(0, 0))
         p = s.power_mw
         b.charge_gate = pyo.Constraint(
             T, rule=lambda b, t: b.charge_mw[t] <= p * b.charging[t] + p * (1 - b.gated[t])
@@ -85,10 +97,16 @@ class BatteryAsset:
             T, rule=lambda b, t: b.discharge_mw[t] <= p * (1 - b.charging[t])
         )
 
-    def update(self, b: pyo.Block, data: PlanData) -> None:
+    def update(self, b: pyo.Block, data: PlanData) -> list:
         b.soc_initial_mwh.set_value(self.soc0(data))
-        set_param(b.gated, self.gated(data))
-        b.power_limit_mw.set_value(0.0 if data.mode == Mode.FALLBACK else self.spec.power_mw)
+        gated = self.gated(data)
+        set_param(b.gated, gated)
+        power = 0.0 if data.mode == Mode.FALLBACK else self.spec.power_mw
+        return (
+            set_bounds(b.charging, 0.0, gated)
+            + set_bounds(b.charge_mw, 0.0, power)
+            + set_bounds(b.discharge_mw, 0.0, power)
+        )
 
     def injection_mw(self, b: pyo.Block, t: int):  # type: ignore[no-untyped-def]
         return b.discharge_mw[t] - b.charge_mw[t]
@@ -108,4 +126,3 @@ class BatteryAsset:
 
     def state_after(self, v: Values, k: int, data: PlanData, state: SiteState) -> SiteState:
         return state.replace(battery_soc_mwh=float(v["soc_mwh"][k]))
-

@@ -34,8 +34,9 @@ class CoincidentPeakAsset:
     def build(self, b: pyo.Block, ctx: Context, data: PlanData) -> None:
         mutable(b, "cost_coef", ctx.T)
 
-    def update(self, b: pyo.Block, data: PlanData) -> None:
+    def update(self, b: pyo.Block, data: PlanData) -> list:
         set_param(b.cost_coef, -self.spec.charge_usd_per_mw * self.probability(data))
+        return []
 
     def injection_mw(self, b: pyo.Block, t: int) -> float:
         return 0.0

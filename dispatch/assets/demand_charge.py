@@ -44,18 +44,23 @@ class DemandChargeAsset:
         b.above_import = pyo.Constraint(T, rule=lambda b, t: b.peak_mw[t] >= g_in[t])
         b.running = pyo.Constraint(
             T,
-            rule=lambda b, t: b.peak_mw[t] - b.increase_mw[t] - (0 if new_month[t] else b.peak_mw[t - 1])
-            == (b.peak_so_far_mw if t == 0 else 0),
+            rule=lambda b, t: (
+                b.peak_mw[t] - b.increase_mw[t] - (0 if new_month[t] else b.peak_mw[t - 1])
+                == (b.peak_so_far_mw if t == 0 else 0)
+            ),
         )
 
-    def update(self, b: pyo.Block, data: PlanData) -> None:
+    def update(self, b: pyo.Block, data: PlanData) -> list:
         b.peak_so_far_mw.set_value(data.state.peak_for(data.horizon.index[0]))
+        return []
 
     def injection_mw(self, b: pyo.Block, t: int) -> float:
         return 0.0
 
     def terms(self, b: pyo.Block, ctx: Context) -> list[Term]:
-        return [Term("demand_charge", "demand_charge", ((-self.spec.rate_usd_per_mw, b.increase_mw),))]
+        return [
+            Term("demand_charge", "demand_charge", ((-self.spec.rate_usd_per_mw, b.increase_mw),))
+        ]
 
     def columns(self, v: Values, data: PlanData) -> dict[str, np.ndarray]:
         return {"billing_peak_mw": v["peak_mw"]}

@@ -52,10 +52,12 @@ class DemandResponseAsset:
         g_in = ctx.grid_import_mw
         if e.import_cap_mw is not None:
             b.W = pyo.Set(initialize=np.flatnonzero(inside).tolist(), ordered=True)
-            b.cap = pyo.Constraint(b.W, rule=lambda b, t: b.excess_mw[t] >= g_in[t] - e.import_cap_mw)
+            b.cap = pyo.Constraint(
+                b.W, rule=lambda b, t: b.excess_mw[t] >= g_in[t] - e.import_cap_mw
+            )
 
-    def update(self, b: pyo.Block, data: PlanData) -> None:
-        return None
+    def update(self, b: pyo.Block, data: PlanData) -> list:
+        return []
 
     def injection_mw(self, b: pyo.Block, t: int) -> float:
         return 0.0
@@ -65,7 +67,13 @@ class DemandResponseAsset:
         inside = param_values(b.in_window)
         terms = []
         if e.import_cap_mw is not None:
-            terms.append(Term(f"dr_penalty_{e.name}", "dr_penalty", ((-e.penalty_usd_per_mwh * dt, b.excess_mw),)))
+            terms.append(
+                Term(
+                    f"dr_penalty_{e.name}",
+                    "dr_penalty",
+                    ((-e.penalty_usd_per_mwh * dt, b.excess_mw),),
+                )
+            )
         if e.baseline_mw is not None and e.credit_usd_per_mwh > 0:
             rate = e.credit_usd_per_mwh * dt
             terms.append(
@@ -89,4 +97,3 @@ class DemandResponseAsset:
 
     def state_after(self, v: Values, k: int, data: PlanData, state: SiteState) -> SiteState:
         return state
-

@@ -3,7 +3,8 @@
 Symbols (block ``fleet_<name>``), per container: ``P`` = miners' nameplate MW, ``aux`` =
 auxiliary MW, ``H`` = nameplate TH/s; ``N`` containers; ``UT``/``DT`` min up/down in intervals::
 
-    on[t]       integer in [on_lb[t], on_ub[t]]      containers running (ub: available[t])
+    on[t]       integer in [lb[t], available[t]]     containers running (bounds set per plan:
+                                                     lb = available in the always-on case)
     up[t], down[t] in [0, ramp]                      containers started / stopped in t
 
     starts[t]:   up[t] - down[t] = on[t] - on[t-1]                (on[-1] = on_initial)
@@ -13,7 +14,7 @@ auxiliary MW, ``H`` = nameplate TH/s; ``N`` containers; ``UT``/``DT`` min up/dow
 Without a power target the miners run at nameplate: mining MW = (P + aux) * on[t] and
 hashrate = H * on[t].  With a power target ``[min_frac, max_frac]`` and a concave curve::
 
-    asic_mw[t]  in [asic_lb[t], max_frac * P * N]
+    asic_mw[t]  in [lb[t], max_frac * P * N]       (lb = max_frac * P * available[t] if always-on)
     power_min[t]:  asic_mw[t] >= min_frac * P * on[t]
     power_max[t]:  asic_mw[t] <= max_frac * P * on[t]
     curve[k, t]:   hashrate_ph_s[t] <= a_k * asic_mw[t] + b_k * on[t]    for each segment k
@@ -34,6 +35,7 @@ J/TH at nameplate including auxiliaries: mining pays while price + import adder 
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,8 +48,8 @@ from dispatch.assets.base import (
     Term,
     Values,
     mutable,
+    set_bounds,
     set_param,
-    shift,
 )
 from dispatch.config import MinerFleet, Site
 from dispatch.horizon import local_timestamp
@@ -79,17 +81,17 @@ class FleetAsset:
         f, T = self.spec, ctx.T
         n_cont = f.containers
         ramp = f.ramp_limit_containers_per_interval or n_cont
-        mutable(b, "on_lb", T)
-        mutable(b, "on_ub", T)
         b.on_initial = pyo.Param(mutable=True, initialize=0, within=pyo.Reals)
         mutable(b, "revenue_coef", T)
-        b.on = pyo.Var(T, within=pyo.NonNegativeIntegers, bounds=lambda b, t: (b.on_lb[t], b.on_ub[t]))
+        b.on = pyo.Var(T, within=pyo.NonNegativeIntegers, bounds=(0, 0))
         b.up = pyo.Var(T, bounds=(0, ramp))
         b.down = pyo.Var(T, bounds=(0, ramp))
         b.starts = pyo.Constraint(
             T,
-            rule=lambda b, t: b.up[t] - b.down[t] - b.on[t] + (b.on[t - 1] if t > 0 else 0)
-            == (-b.on_initial if t == 0 else 0),
+            rule=lambda b, t: (
+                b.up[t] - b.down[t] - b.on[t] + (b.on[t - 1] if t > 0 else 0)
+                == (-b.on_initial if t == 0 else 0)
+            ),
         )
         ut, dt_ = self.up_intervals, self.down_intervals
         n = data.n
@@ -98,31 +100,40 @@ class FleetAsset:
             mutable(b, "history_up", b.UH)
             b.min_up = pyo.Constraint(
                 T,
-                rule=lambda b, t: b.on[t] - sum(b.up[k] for k in range(max(0, t - ut + 1), t + 1))
-                >= (b.history_up[t] if t < ut - 1 else 0),
+                rule=lambda b, t: (
+                    b.on[t] - sum(b.up[k] for k in range(max(0, t - ut + 1), t + 1))
+                    >= (b.history_up[t] if t < ut - 1 else 0)
+                ),
             )
         if dt_ > 1:
             b.DH = pyo.RangeSet(0, min(dt_ - 1, n) - 1)
             mutable(b, "history_down", b.DH)
             b.min_down = pyo.Constraint(
                 T,
-                rule=lambda b, t: b.on[t] + sum(b.down[k] for k in range(max(0, t - dt_ + 1), t + 1))
-                <= n_cont - (b.history_down[t] if t < dt_ - 1 else 0),
+                rule=lambda b, t: (
+                    b.on[t] + sum(b.down[k] for k in range(max(0, t - dt_ + 1), t + 1))
+                    <= n_cont - (b.history_down[t] if t < dt_ - 1 else 0)
+                ),
             )
         pt = f.power_target
         if pt is not None:
             p_mw = f.asic_power_mw
-            mutable(b, "asic_lb", T)
-            b.asic_mw = pyo.Var(T, bounds=lambda b, t: (b.asic_lb[t], pt.max_frac * p_mw * n_cont))
+            b.asic_mw = pyo.Var(T, bounds=(0, pt.max_frac * p_mw * n_cont))
             b.hashrate_ph_s = pyo.Var(T, bounds=(0, None))
-            b.power_min = pyo.Constraint(T, rule=lambda b, t: b.asic_mw[t] >= pt.min_frac * p_mw * b.on[t])
-            b.power_max = pyo.Constraint(T, rule=lambda b, t: b.asic_mw[t] <= pt.max_frac * p_mw * b.on[t])
+            b.power_min = pyo.Constraint(
+                T, rule=lambda b, t: b.asic_mw[t] >= pt.min_frac * p_mw * b.on[t]
+            )
+            b.power_max = pyo.Constraint(
+                T, rule=lambda b, t: b.asic_mw[t] <= pt.max_frac * p_mw * b.on[t]
+            )
             segs = self.curve_segments()
             b.K = pyo.RangeSet(0, len(segs) - 1)
             b.curve = pyo.Constraint(
                 b.K,
                 T,
-                rule=lambda b, k, t: b.hashrate_ph_s[t] <= segs[k][0] * b.asic_mw[t] + segs[k][1] * b.on[t],
+                rule=lambda b, k, t: (
+                    b.hashrate_ph_s[t] <= segs[k][0] * b.asic_mw[t] + segs[k][1] * b.on[t]
+                ),
             )
 
     def curve_segments(self) -> list[tuple[float, float]]:
@@ -132,7 +143,7 @@ class FleetAsset:
         p_mw, h_ph = f.asic_power_mw, f.container_hashrate_th_s / 1000
         pts = f.power_target.curve_points
         segs = []
-        for (p0, h0), (p1, h1) in zip(pts, pts[1:]):
+        for (p0, h0), (p1, h1) in itertools.pairwise(pts):
             a = h_ph * (h1 - h0) / (p_mw * (p1 - p0))
             segs.append((a, h_ph * h0 - a * p_mw * p0))
         return segs
@@ -152,14 +163,13 @@ class FleetAsset:
         f = self.spec
         return hashprice * (1 - f.pool_fee_frac) * 1000 / (f.j_per_th * 24)
 
-    def update(self, b: pyo.Block, data: PlanData) -> None:
+    def update(self, b: pyo.Block, data: PlanData) -> list:
         f = self.spec
         avail = self.available(data)
         off = data.mode in (Mode.NO_MINERS, Mode.FALLBACK)
         on_ub = np.zeros(data.n) if off else avail
         on_lb = avail if data.mode == Mode.ALWAYS_ON else np.zeros(data.n)
-        set_param(b.on_lb, on_lb)
-        set_param(b.on_ub, on_ub)
+        changed = set_bounds(b.on, on_lb, on_ub)
         fs = data.state.fleet(f.name, f.containers_initially_on)
         b.on_initial.set_value(float(fs.on))
         coef = data.hashprice_usd_per_ph_day * (1 - f.pool_fee_frac) * data.dt_h / 24
@@ -172,7 +182,9 @@ class FleetAsset:
             set_param(b.history_down, _history(fs.recent_stops, self.down_intervals, len(b.DH)))
         if f.power_target is not None:
             full = f.power_target.max_frac * f.asic_power_mw
-            set_param(b.asic_lb, full * avail if data.mode == Mode.ALWAYS_ON else 0.0)
+            lower = full * avail if data.mode == Mode.ALWAYS_ON else 0.0
+            changed += set_bounds(b.asic_mw, lower, full * f.containers)
+        return changed
 
     def injection_mw(self, b: pyo.Block, t: int):  # type: ignore[no-untyped-def]
         f = self.spec
@@ -184,7 +196,9 @@ class FleetAsset:
     def terms(self, b: pyo.Block, ctx: Context) -> list[Term]:
         f = self.spec
         revenue_var = b.on if f.power_target is None else b.hashrate_ph_s
-        terms = [Term(f"mining_revenue_{f.name}", "mining_revenue", ((b.revenue_coef, revenue_var),))]
+        terms = [
+            Term(f"mining_revenue_{f.name}", "mining_revenue", ((b.revenue_coef, revenue_var),))
+        ]
         if f.startup_cost_usd_per_container > 0:
             terms.append(
                 Term(
@@ -252,4 +266,3 @@ def _history(recent: tuple[int, ...], window: int, n_rows: int) -> np.ndarray:
         if back > 0 and recent:
             out[t] = float(sum(recent[-back:]))
     return out
-

@@ -2,7 +2,7 @@
 
 Symbols (block ``genset_<name>``); ``C`` = unit capacity MW, ``HR`` = heat rate MMBtu/MWh::
 
-    units_on[t]  integer in [0, units_ub]        (units_ub = 0 in the fallback plan)
+    units_on[t]  integer in [0, units]           (0 in the fallback plan)
     output_mw[t] >= 0
     unit_starts[t] >= 0
 
@@ -27,7 +27,16 @@ from dataclasses import dataclass
 import numpy as np
 import pyomo.environ as pyo
 
-from dispatch.assets.base import Context, Mode, PlanData, Term, Values, mutable, set_param
+from dispatch.assets.base import (
+    Context,
+    Mode,
+    PlanData,
+    Term,
+    Values,
+    mutable,
+    set_bounds,
+    set_param,
+)
 from dispatch.config import Genset
 from dispatch.state import SiteState
 
@@ -47,9 +56,8 @@ class GensetAsset:
     def build(self, b: pyo.Block, ctx: Context, data: PlanData) -> None:
         g, T = self.spec, ctx.T
         cap = g.unit_capacity_mw
-        b.units_ub = pyo.Param(mutable=True, initialize=g.units, within=pyo.Reals)
         b.units_initial = pyo.Param(mutable=True, initialize=0, within=pyo.Reals)
-        b.units_on = pyo.Var(T, within=pyo.NonNegativeIntegers, bounds=lambda b, t: (0, b.units_ub))
+        b.units_on = pyo.Var(T, within=pyo.NonNegativeIntegers, bounds=(0, g.units))
         b.output_mw = pyo.Var(T, bounds=(0, cap * g.units))
         b.unit_starts = pyo.Var(T, bounds=(0, g.units))
         b.output_max = pyo.Constraint(T, rule=lambda b, t: b.output_mw[t] <= cap * b.units_on[t])
@@ -59,8 +67,10 @@ class GensetAsset:
             )
         b.start_count = pyo.Constraint(
             T,
-            rule=lambda b, t: b.unit_starts[t] - b.units_on[t] + (b.units_on[t - 1] if t > 0 else 0)
-            >= (-b.units_initial if t == 0 else 0),
+            rule=lambda b, t: (
+                b.unit_starts[t] - b.units_on[t] + (b.units_on[t - 1] if t > 0 else 0)
+                >= (-b.units_initial if t == 0 else 0)
+            ),
         )
         if g.fuel_budget_mmbtu_per_day is not None:
             day_id = data.horizon.day_id
@@ -70,18 +80,24 @@ class GensetAsset:
             mutable(b, "fuel_left_mmbtu", b.D)
             hr_dt = g.heat_rate_mmbtu_per_mwh * self.dt_h
             b.fuel_budget = pyo.Constraint(
-                b.D, rule=lambda b, d: sum(hr_dt * b.output_mw[t] for t in members[d]) <= b.fuel_left_mmbtu[d]
+                b.D,
+                rule=lambda b, d: (
+                    sum(hr_dt * b.output_mw[t] for t in members[d]) <= b.fuel_left_mmbtu[d]
+                ),
             )
 
-    def update(self, b: pyo.Block, data: PlanData) -> None:
+    def update(self, b: pyo.Block, data: PlanData) -> list:
         g = self.spec
-        b.units_ub.set_value(0.0 if data.mode == Mode.FALLBACK else float(g.units))
-        b.units_initial.set_value(float(data.state.genset_units_on.get(g.name, g.units_initially_on)))
+        changed = set_bounds(b.units_on, 0.0, 0.0 if data.mode == Mode.FALLBACK else float(g.units))
+        b.units_initial.set_value(
+            float(data.state.genset_units_on.get(g.name, g.units_initially_on))
+        )
         if g.fuel_budget_mmbtu_per_day is not None:
             left = np.full(len(b.D), g.fuel_budget_mmbtu_per_day)
             first = data.horizon.index[0]
             left[0] = max(left[0] - data.state.fuel_used_for(g.name, first), 0.0)
             set_param(b.fuel_left_mmbtu, left)
+        return changed
 
     def injection_mw(self, b: pyo.Block, t: int):  # type: ignore[no-untyped-def]
         return b.output_mw[t]
@@ -96,10 +112,20 @@ class GensetAsset:
             )
         ]
         if g.variable_om_usd_per_mwh > 0:
-            terms.append(Term(f"om_cost_{g.name}", "om_cost", ((-g.variable_om_usd_per_mwh * dt, b.output_mw),)))
+            terms.append(
+                Term(
+                    f"om_cost_{g.name}",
+                    "om_cost",
+                    ((-g.variable_om_usd_per_mwh * dt, b.output_mw),),
+                )
+            )
         if g.startup_cost_usd_per_unit > 0:
             terms.append(
-                Term(f"startup_cost_{g.name}", "startup_cost", ((-g.startup_cost_usd_per_unit, b.unit_starts),))
+                Term(
+                    f"startup_cost_{g.name}",
+                    "startup_cost",
+                    ((-g.startup_cost_usd_per_unit, b.unit_starts),),
+                )
             )
         return terms
 
@@ -115,7 +141,9 @@ class GensetAsset:
         g = self.spec
         day_id = data.horizon.day_id
         same_day = day_id[: k + 1] == day_id[k]
-        fuel = float(np.sum(g.heat_rate_mmbtu_per_mwh * v["output_mw"][: k + 1][same_day] * self.dt_h))
+        fuel = float(
+            np.sum(g.heat_rate_mmbtu_per_mwh * v["output_mw"][: k + 1][same_day] * self.dt_h)
+        )
         if day_id[k] == 0:
             fuel += data.state.fuel_used_for(g.name, data.horizon.index[0])
         return state.replace(

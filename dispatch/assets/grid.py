@@ -43,13 +43,16 @@ class GridAsset:
             b.export_mw = pyo.Var(T, bounds=(0, self.spec.export_limit_mw))
         ctx.grid_import_mw = b.import_mw
 
-    def update(self, b: pyo.Block, data: PlanData) -> None:
+    def update(self, b: pyo.Block, data: PlanData) -> list:
         price = data.price_usd_per_mwh
-        set_param(b.import_profit_usd_per_mw, -(price + self.spec.import_adder_usd_per_mwh) * data.dt_h)
+        set_param(
+            b.import_profit_usd_per_mw, -(price + self.spec.import_adder_usd_per_mwh) * data.dt_h
+        )
         if self.spec.export_limit_mw > 0:
             set_param(
                 b.export_profit_usd_per_mw, (price - self.spec.export_adder_usd_per_mwh) * data.dt_h
             )
+        return []
 
     def injection_mw(self, b: pyo.Block, t: int):  # type: ignore[no-untyped-def]
         if self.spec.export_limit_mw > 0:
@@ -60,7 +63,9 @@ class GridAsset:
         terms = [Term("energy_cost", "energy_cost", ((b.import_profit_usd_per_mw, b.import_mw),))]
         if self.spec.export_limit_mw > 0:
             terms.append(
-                Term("export_revenue", "export_revenue", ((b.export_profit_usd_per_mw, b.export_mw),))
+                Term(
+                    "export_revenue", "export_revenue", ((b.export_profit_usd_per_mw, b.export_mw),)
+                )
             )
         return terms
 

@@ -3,7 +3,7 @@
 Symbols (block ``hpc``)::
 
     load_mw[t]       = sum over halls of it_load_mw[t] * pue              mutable, MW
-    shortfall_mw[t]  in [0, load_mw[t]]                                    MW not served
+    shortfall_mw[t]  in [0, load_mw[t]]     (bound set per plan)          MW not served
 
     injection[t] = shortfall_mw[t] - load_mw[t]
     lost_load[t] = -value_of_lost_load * dt * shortfall_mw[t]
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyomo.environ as pyo
 
-from dispatch.assets.base import Context, PlanData, Term, Values, mutable, set_param
+from dispatch.assets.base import Context, PlanData, Term, Values, mutable, set_bounds, set_param
 from dispatch.config import HpcHall
 from dispatch.state import SiteState
 
@@ -36,7 +36,7 @@ class HpcAsset:
 
     def build(self, b: pyo.Block, ctx: Context, data: PlanData) -> None:
         mutable(b, "load_mw", ctx.T)
-        b.shortfall_mw = pyo.Var(ctx.T, bounds=lambda b, t: (0, b.load_mw[t]))
+        b.shortfall_mw = pyo.Var(ctx.T, bounds=(0, 0))
 
     def load_mw(self, data: PlanData) -> np.ndarray:
         total = np.zeros(data.n)
@@ -44,8 +44,10 @@ class HpcAsset:
             total = total + data.hall_load_mw[hall.name]
         return total
 
-    def update(self, b: pyo.Block, data: PlanData) -> None:
-        set_param(b.load_mw, self.load_mw(data))
+    def update(self, b: pyo.Block, data: PlanData) -> list:
+        load = self.load_mw(data)
+        set_param(b.load_mw, load)
+        return set_bounds(b.shortfall_mw, 0.0, load)
 
     def injection_mw(self, b: pyo.Block, t: int):  # type: ignore[no-untyped-def]
         return b.shortfall_mw[t] - b.load_mw[t]

@@ -2,8 +2,8 @@
 
 Symbols (block ``solar``)::
 
-    available_mw[t] = solar_cf[t] * capacity_mw        mutable
-    output_mw[t]   in [0, available_mw[t]]
+    available_mw[t] = solar_cf[t] * capacity_mw        (0 in the fallback plan)
+    output_mw[t]   in [0, available_mw[t]]           bound set per plan
 
     injection[t] = output_mw[t]
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyomo.environ as pyo
 
-from dispatch.assets.base import Context, Mode, PlanData, Term, Values, mutable, set_param
+from dispatch.assets.base import Context, Mode, PlanData, Term, Values, set_bounds
 from dispatch.config import Solar
 from dispatch.state import SiteState
 
@@ -34,12 +34,11 @@ class SolarAsset:
         return np.clip(data.solar_cf, 0.0, 1.0) * self.spec.capacity_mw
 
     def build(self, b: pyo.Block, ctx: Context, data: PlanData) -> None:
-        mutable(b, "available_mw", ctx.T)
-        b.output_mw = pyo.Var(ctx.T, bounds=lambda b, t: (0, b.available_mw[t]))
+        b.output_mw = pyo.Var(ctx.T, bounds=(0, 0))
 
-    def update(self, b: pyo.Block, data: PlanData) -> None:
+    def update(self, b: pyo.Block, data: PlanData) -> list:
         fallback = data.mode == Mode.FALLBACK
-        set_param(b.available_mw, 0.0 if fallback else self.available_mw(data))
+        return set_bounds(b.output_mw, 0.0, 0.0 if fallback else self.available_mw(data))
 
     def injection_mw(self, b: pyo.Block, t: int):  # type: ignore[no-untyped-def]
         return b.output_mw[t]
