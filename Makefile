@@ -1,0 +1,33 @@
+# Two commands do all the set-up on a fresh machine with Python 3.11+:
+#   make demo   install, then plan the bundled sample site's day ahead (writes out/demo/)
+#   make test   install, then run the test suite (the same command CI runs)
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: install demo test check bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+demo: install
+	$(BIN)/dispatch plan data/sample_site.yaml --out out/demo
+
+test: install
+	$(BIN)/python -m pytest -q
+
+check: install
+	$(BIN)/ruff check dispatch tests benchmarks
+	$(BIN)/ruff format --check dispatch tests benchmarks
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/python benchmarks/bench_plan.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache
