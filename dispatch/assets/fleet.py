@@ -171,6 +171,8 @@ class FleetAsset:
         on_lb = avail if data.mode == Mode.ALWAYS_ON else np.zeros(data.n)
         changed = set_bounds(b.on, on_lb, on_ub)
         fs = data.state.fleet(f.name, f.containers_initially_on)
+        if off:  # no fleet (or the emergency stop): nothing running whose ramp/min-up binds
+            fs = FleetState(on=0)
         b.on_initial.set_value(float(fs.on))
         coef = data.hashprice_usd_per_ph_day * (1 - f.pool_fee_frac) * data.dt_h / 24
         if f.power_target is None:
