@@ -18,6 +18,7 @@ p.schedule  # one row per interval, units in the column names
 """
 
 from dispatch.assets.base import Mode
+from dispatch.checker import Violation, check_plan, check_schedule
 from dispatch.config import Site
 from dispatch.data import align, load_inputs, load_sample, read_series, sample_paths
 from dispatch.errors import ConfigError, DataError, DispatchError, SolverError
@@ -43,8 +44,11 @@ __all__ = [
     "SiteState",
     "SolveStatus",
     "SolverError",
+    "Violation",
     "__version__",
     "align",
+    "check_plan",
+    "check_schedule",
     "load_inputs",
     "load_sample",
     "plan",
