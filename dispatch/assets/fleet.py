@@ -9,7 +9,8 @@ auxiliary MW, ``H`` = nameplate TH/s; ``N`` containers; ``UT``/``DT`` min up/dow
 
     starts[t]:   up[t] - down[t] = on[t] - on[t-1]                (on[-1] = on_initial)
     min_up[t]:   on[t]     >= sum(up[t-UT+1 .. t])   + history of starts before the horizon
-    min_down[t]: N - on[t] >= sum(down[t-DT+1 .. t]) + history of stops before the horizon
+    min_down[t]: N_s - on[t] >= sum(down[t-DT+1 .. t]) + history of stops before the horizon
+                 (N_s = N - containers_unavailable: the containers in service)
 
 Without a power target the miners run at nameplate: mining MW = (P + aux) * on[t] and
 hashrate = H * on[t].  With a power target ``[min_frac, max_frac]`` and a concave curve::
@@ -106,13 +107,15 @@ class FleetAsset:
                 ),
             )
         if dt_ > 1:
+            # containers out for the whole horizon are never "recently stopped" ones
+            in_service = n_cont - f.containers_unavailable
             b.DH = pyo.RangeSet(0, min(dt_ - 1, n) - 1)
             mutable(b, "history_down", b.DH)
             b.min_down = pyo.Constraint(
                 T,
                 rule=lambda b, t: (
                     b.on[t] + sum(b.down[k] for k in range(max(0, t - dt_ + 1), t + 1))
-                    <= n_cont - (b.history_down[t] if t < dt_ - 1 else 0)
+                    <= in_service - (b.history_down[t] if t < dt_ - 1 else 0)
                 ),
             )
         pt = f.power_target
