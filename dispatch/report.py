@@ -1,0 +1,516 @@
+"""Charts, the self-contained HTML report and the terminal summary of a plan.
+
+- :func:`power_figure`: stacked power by use (HPC, each fleet, battery charging) above zero,
+  on-site supply (battery discharge, gensets, solar) below zero, grid import and the import
+  limit as lines, DR windows shaded; the price and each fleet's breakeven on a second axis
+  with a *symlog* scale (linear near zero, logarithmic beyond), so a 4,000 USD/MWh spike
+  does not flatten the everyday prices and breakevens.
+- :func:`profit_figure`: profit by term, plan vs the no-miners and always-on counterfactuals.
+- :func:`plan_figure`: both on one page (the CLI's ``chart.png``).
+- :func:`html_report`: one HTML file with the charts inlined as base64 PNG and tables of
+  the KPIs and the buffer report; no external assets.
+- :func:`summary_rows` / :func:`summary_table`: the short summary the CLI prints (rich).
+
+Figures are plain :class:`matplotlib.figure.Figure` objects drawn on the Agg canvas; pyplot
+is never imported, so nothing here opens a window or touches the global backend (a notebook
+keeps its own inline backend).  :func:`png_bytes` renders a figure to PNG.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import io
+from collections.abc import Sequence
+from typing import Any
+
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib import patheffects
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+from rich.table import Table
+
+from dispatch.buffer import BufferReport
+from dispatch.results import Plan
+
+HPC_COLOR = "#4e79a7"
+FLEET_COLORS = ("#f28e2b", "#edc948", "#e15759", "#ff9da7", "#b07aa1", "#9c755f")
+CHARGE_COLOR = "#59a14f"
+DISCHARGE_COLOR = "#8cd17d"
+GENSET_COLORS = ("#7f6d5f", "#a0896e", "#c2ab8f")
+SOLAR_COLOR = "#f1ce63"
+SHORTFALL_COLOR = "#d62728"
+SCENARIO_COLORS = {"plan": "#4e79a7", "no_miners": "#bab0ac", "always_on": "#e15759"}
+SCENARIO_LABELS = {"plan": "plan (optimised)", "no_miners": "no miners", "always_on": "always-on"}
+PRICE_COLOR = "#5b2a86"
+DR_CAP_COLOR = "#6a51a3"
+#: Price-axis ticks (USD/MWh), kept where they fall inside the axis.
+PRICE_TICKS = (
+    -1000,
+    -250,
+    -100,
+    -50,
+    0,
+    25,
+    50,
+    75,
+    100,
+    150,
+    200,
+    300,
+    500,
+    1000,
+    2000,
+    5000,
+    10000,
+)
+DPI = 110
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+
+def power_figure(plan: Plan, *, figsize: tuple[float, float] = (13.0, 6.5)) -> Figure:
+    """Power by use against time with price and breakevens (see the module docstring)."""
+    fig = Figure(figsize=figsize, layout="constrained")
+    FigureCanvasAgg(fig)
+    draw_power(fig.add_subplot(), plan)
+    return fig
+
+
+def profit_figure(
+    plan: Plan, report: BufferReport, *, figsize: tuple[float, float] = (13.0, 4.5)
+) -> Figure:
+    """Profit by term (kUSD) for the plan and the two counterfactuals."""
+    fig = Figure(figsize=figsize, layout="constrained")
+    FigureCanvasAgg(fig)
+    draw_profit(fig.add_subplot(), plan, report)
+    return fig
+
+
+def plan_figure(plan: Plan, report: BufferReport) -> Figure:
+    """The power chart above the profit bars: one page for the operator."""
+    fig = Figure(figsize=(13.0, 11.0), layout="constrained")
+    FigureCanvasAgg(fig)
+    top, bottom = fig.subfigures(2, 1, height_ratios=[6.5, 4.5])
+    draw_power(top.add_subplot(), plan)
+    draw_profit(bottom.add_subplot(), plan, report)
+    return fig
+
+
+def png_bytes(fig: Figure) -> bytes:
+    """The figure as PNG."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI)
+    return buf.getvalue()
+
+
+def draw_power(ax: Any, plan: Plan) -> None:
+    """Draw the power-by-use chart (with a twin price axis) on ``ax``."""
+    site, s = plan.site, plan.schedule
+    step = pd.Timedelta(minutes=site.interval_minutes)
+    x = [ts.to_pydatetime() for ts in [*s.index, s.index[-1] + step]]
+
+    def stepped(col: str) -> np.ndarray:
+        v = s[col].to_numpy(dtype=float) if col in s else np.zeros(len(s))
+        return np.r_[v, v[-1]]
+
+    uses = [("HPC load served", stepped("hpc_served_mw"), HPC_COLOR)]
+    shortfall = stepped("hpc_shortfall_mw")
+    if shortfall.max() > 1e-6:
+        uses.append(("HPC load NOT served", shortfall, SHORTFALL_COLOR))
+    for k, f in enumerate(site.fleets):
+        color = FLEET_COLORS[k % len(FLEET_COLORS)]
+        uses.append((f"mining {f.name}", stepped(f"{f.name}_mining_mw"), color))
+    supplies = []
+    if site.battery is not None:
+        uses.append(("battery charging", stepped("battery_charge_mw"), CHARGE_COLOR))
+        supplies.append(("battery discharging", stepped("battery_discharge_mw"), DISCHARGE_COLOR))
+    for k, g in enumerate(site.gensets):
+        color = GENSET_COLORS[k % len(GENSET_COLORS)]
+        supplies.append((f"genset {g.name}", stepped(f"{g.name}_output_mw"), color))
+    if site.solar is not None:
+        supplies.append(("solar", stepped("solar_mw"), SOLAR_COLOR))
+
+    layers = ax.stackplot(
+        x,
+        *[np.clip(v, 0, None) for _, v, _ in uses],
+        labels=[label for label, _, _ in uses],
+        colors=[c for _, _, c in uses],
+        step="post",
+        alpha=0.9,
+        linewidth=0,
+    )
+    for (label, _, _), layer in zip(uses, layers, strict=True):
+        if label == "HPC load NOT served":
+            layer.set_hatch("////")
+            layer.set_edgecolor("white")
+    if supplies:
+        ax.stackplot(
+            x,
+            *[-np.clip(v, 0, None) for _, v, _ in supplies],
+            labels=[f"{label} (supply, below 0)" for label, _, _ in supplies],
+            colors=[c for _, _, c in supplies],
+            step="post",
+            alpha=0.9,
+            linewidth=0,
+        )
+    ax.step(x, stepped("grid_import_mw"), where="post", color="black", lw=1.4, label="grid import")
+    ax.axhline(site.grid.import_limit_mw, color="#d62728", ls="--", lw=1.4, label="import limit")
+    ax.axhline(0, color="#555555", lw=0.6)
+    dr_cols = [f"dr_{e.name}_active" for e in site.dr_events]
+    active = (s[dr_cols].to_numpy() > 0).any(axis=1) if dr_cols else np.zeros(len(s), bool)
+    edges = np.diff(np.r_[0, active.astype(int), 0])
+    for a, b in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
+        ax.axvspan(x[a], x[b], color="#bcbddc", alpha=0.45, lw=0, zorder=0)
+    ax.set_ylabel("power, MW (uses above 0, on-site supply below 0)")
+    ax.set_xlim(x[0], x[-1])
+    ax.margins(y=0.05)
+    tz = site.tz
+    span_h = (x[-1] - x[0]).total_seconds() / 3600
+    ax.xaxis.set_major_locator(
+        mdates.HourLocator(byhour=range(0, 24, 3 if span_h <= 36 else 6), tz=tz)
+    )
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M\n%b %d", tz=tz))
+    ax.set_xlabel(f"local time ({site.timezone})")
+    ax.grid(axis="y", color="#dddddd", lw=0.6)
+
+    for k, e in enumerate(site.dr_events):
+        col = f"dr_{e.name}_import_cap_mw"
+        if col in s and s[col].notna().any():
+            ax.step(
+                x,
+                stepped(col),
+                where="post",
+                color=DR_CAP_COLOR,
+                ls=":",
+                lw=2.0,
+                label="DR import cap" if k == 0 else None,
+            )
+
+    ax2 = ax.twinx()
+    halo = [patheffects.withStroke(linewidth=3.2, foreground="white")]
+    ax2.step(
+        x,
+        stepped("price_usd_per_mwh"),
+        where="post",
+        color=PRICE_COLOR,
+        lw=1.6,
+        label="price",
+        path_effects=halo,
+    )
+    breakevens = []
+    for k, f in enumerate(site.fleets):
+        be = stepped(f"{f.name}_breakeven_usd_per_mwh")
+        breakevens.append(be)
+        ax2.step(
+            x,
+            be,
+            where="post",
+            color=FLEET_COLORS[k % len(FLEET_COLORS)],
+            ls=(0, (4, 2)),
+            lw=1.6,
+            label=f"breakeven {f.name}",
+            path_effects=halo,
+        )
+    top_be = float(np.max(breakevens)) if breakevens else 100.0
+    linthresh = float(max(100.0, 50.0 * np.ceil(1.5 * top_be / 50.0)))
+    ax2.set_yscale("symlog", linthresh=linthresh, linscale=2.0)
+    ax2.set_ylabel(f"USD/MWh (symlog scale: linear within ±{linthresh:,.0f}, log beyond)")
+    price = s["price_usd_per_mwh"].to_numpy(dtype=float)
+    low = min(float(price.min()), 0.0)
+    high = max(float(price.max()), top_be) * 1.6
+    ax2.set_ylim(low * 1.2 - 5, high)
+    ticks = [t for t in PRICE_TICKS if low * 1.2 - 5 <= t <= high]
+    ax2.yaxis.set_major_locator(FixedLocator(ticks))
+    ax2.yaxis.set_minor_locator(NullLocator())
+    ax2.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+
+    handles, labels = ax.get_legend_handles_labels()
+    h2, l2 = ax2.get_legend_handles_labels()
+    if active.any():
+        handles.append(Patch(color="#bcbddc", alpha=0.45))
+        labels.append("DR window")
+    ax.legend(
+        handles + h2,
+        labels + l2,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.16),
+        ncol=min(6, len(labels) + len(l2)),
+        fontsize=8.5,
+        frameon=False,
+    )
+    first = s.index[0]
+    ax.set_title(
+        f"{site.name}: {first.strftime('%Y-%m-%d')} ({span_h:g} h from "
+        f"{first.strftime('%H:%M %Z')}), power by use and price  [{plan.status.value}]",
+        fontsize=11,
+    )
+
+
+def draw_profit(ax: Any, plan: Plan, report: BufferReport) -> None:
+    """Draw horizontal grouped bars of profit by term (kUSD) on ``ax``."""
+    table = report.profit_by_term_usd
+    scenarios = ["plan", "no_miners", "always_on"]
+    available = [sc for sc in scenarios if table["total"][sc] is not None]
+    terms = [
+        t
+        for t, row in table.items()
+        if t == "total" or any(abs(row[sc] or 0.0) >= 0.5 for sc in available)
+    ]
+    y = np.arange(len(terms))[::-1]
+    height = 0.8 / len(available)
+    for k, sc in enumerate(available):
+        values = np.array([(table[t][sc] or 0.0) / 1e3 for t in terms])
+        pos = y + (len(available) - 1) / 2 * height - k * height
+        ax.barh(pos, values, height=height, color=SCENARIO_COLORS[sc], label=SCENARIO_LABELS[sc])
+    ax.set_yticks(y, [t.replace("_", " ") for t in terms])
+    ax.axvline(0, color="#555555", lw=0.8)
+    ax.set_xlabel("profit over the horizon, thousand USD (costs negative)")
+    ax.grid(axis="x", color="#dddddd", lw=0.6)
+    missing = [SCENARIO_LABELS[sc] for sc in scenarios if sc not in available]
+    note = f"; unavailable: {', '.join(missing)}" if missing else ""
+    ax.set_title(
+        "profit by term: plan vs counterfactuals  (value of flexibility "
+        f"{_usd(report.value_of_flexibility_usd)}, value of mining "
+        f"{_usd(report.value_of_mining_usd)}{note})",
+        fontsize=11,
+    )
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False)
+
+
+# --- tables ----------------------------------------------------------------------------------
+
+
+def summary_rows(plan: Plan, report: BufferReport | None = None) -> list[tuple[str, str]]:
+    """(label, value) rows of the plan summary, shared by the terminal and the HTML report."""
+    k = plan.kpis
+    rows = [("status", plan.status.value)]
+    if not plan.status.ok:
+        rows.append(("why", plan.status_reason))
+    start, end = (
+        plan.schedule.index[0],
+        pd.Timestamp(k["horizon"]["end"]).tz_convert(plan.schedule.index.tz),
+    )
+    rows.append(
+        (
+            "horizon",
+            f"{start:%Y-%m-%d %H:%M %Z}, {(end - start).total_seconds() / 3600:g} h "
+            f"({len(plan.schedule)} x {plan.site.interval_minutes} min)",
+        )
+    )
+    rows.append(("profit total", _usd(k["profit_by_term_usd"]["total"])))
+    for term, value in k["profit_by_term_usd"].items():
+        if term != "total" and abs(value) >= 0.5:
+            rows.append((f"  {term.replace('_', ' ')}", _usd(value)))
+    uptime = k["mining_uptime_frac"]
+    per_fleet = ", ".join(f"{n} {v:.0%}" for n, v in uptime.items() if n != "total")
+    rows.append(
+        ("mining uptime", f"{uptime['total']:.1%}" + (f" ({per_fleet})" if per_fleet else ""))
+    )
+    rows.append(("curtailed mining", f"{k['curtailed_mining_mwh']['total']:,.1f} MWh"))
+    rows.append(("peak import", f"{k['peak_import_mw']:,.1f} MW"))
+    rows.append(("HPC served", f"{k['hpc_served_frac']:.2%}"))
+    if report is not None:
+        rows.append(
+            ("value of flexibility", _vs(report.value_of_flexibility_usd, report.always_on))
+        )
+        rows.append(("value of mining", _vs(report.value_of_mining_usd, report.no_miners)))
+    return rows
+
+
+def summary_table(plan: Plan, report: BufferReport | None = None) -> Table:
+    """The summary as a rich table (the CLI prints it)."""
+    table = Table(
+        title=f"{plan.site.name}: day-ahead plan", show_header=False, title_justify="left"
+    )
+    table.add_column("", style="bold")
+    table.add_column("", justify="right")
+    for label, value in summary_rows(plan, report):
+        table.add_row(label, value)
+    return table
+
+
+def buffer_rows(report: BufferReport) -> list[tuple[str, str]]:
+    """(label, value) rows of the buffer report's headline numbers."""
+    covered = ", ".join(
+        f"{name} {share:.0%}"
+        for name, share in report.hpc_rise_covered_by.items()
+        if abs(share) >= 0.005
+    )
+    return [
+        (
+            "headroom use",
+            f"{_pct(report.headroom_use_frac)} of {report.headroom_mwh:,.1f} MWh left free by HPC",
+        ),
+        (
+            "yield to HPC (ratio)",
+            f"{_num(report.yield_to_hpc_ratio)} over {report.hpc_rise_intervals} HPC rises",
+        ),
+        ("HPC rises covered by", covered or "-"),
+        ("yield to HPC (slope)", _num(report.yield_to_hpc_slope)),
+        ("mining energy below breakeven", _pct(report.mining_below_breakeven_frac)),
+        (
+            "spike cost avoided",
+            f"{_usd(report.spike_cost_avoided_usd)} ({report.spike_mining_avoided_mwh:,.1f} MWh "
+            "always-on would have mined above breakeven)",
+        ),
+        ("DR compliance", f"{report.dr_compliance_frac:.0%} of DR intervals"),
+        ("value of flexibility", _vs(report.value_of_flexibility_usd, report.always_on)),
+        ("value of mining", _vs(report.value_of_mining_usd, report.no_miners)),
+    ]
+
+
+# --- HTML ------------------------------------------------------------------------------------
+
+
+def html_report(
+    plan: Plan,
+    report: BufferReport,
+    *,
+    images: Sequence[tuple[str, bytes]] | None = None,
+    provenance: dict[str, Any] | None = None,
+) -> str:
+    """A self-contained HTML page: charts (inline PNG), KPIs, buffer report, events, sources.
+
+    ``images`` are (caption, PNG bytes); by default the power and profit charts are drawn.
+    """
+    if images is None:
+        images = [
+            ("Power by use, price and breakevens", png_bytes(power_figure(plan))),
+            ("Profit by term: plan vs counterfactuals", png_bytes(profit_figure(plan, report))),
+        ]
+    sources = dict(plan.inputs.sources)
+    if provenance:
+        sources.update({k: str(v) for k, v in provenance.items()})
+    terms = report.profit_by_term_usd
+    term_rows = [
+        [t.replace("_", " "), *(_usd(row[sc]) for sc in ("plan", "no_miners", "always_on"))]
+        for t, row in terms.items()
+    ]
+    cf_rows = [
+        [cf.mode, "yes" if cf.available else "no", cf.status or "-", cf.reason]
+        for cf in (report.no_miners, report.always_on)
+    ]
+    dr_rows = [
+        [
+            name,
+            f"{info['compliant_intervals']}/{info['intervals']}",
+            _num(info["import_cap_mw"]),
+            _num(info["mean_import_mw"]),
+            f"{info['excess_mwh']:.2f}",
+            f"{info['mining_given_up_mwh']:.1f}",
+            _usd(info["credit_usd"]),
+            _usd(info["penalty_usd"]),
+        ]
+        for name, info in report.dr_events.items()
+    ]
+    parts = [
+        f"<h1>{_e(plan.site.name)}</h1>",
+        f"<p class='status {plan.status.value}'>status: <b>{_e(plan.status.value)}</b>"
+        f" - {_e(plan.status_reason)}</p>",
+        "<h2>Summary</h2>",
+        _table(["", ""], [list(r) for r in summary_rows(plan, report)]),
+        *(
+            f"<figure><img alt='{_e(cap)}' src='data:image/png;base64,"
+            f"{base64.b64encode(png).decode()}'><figcaption>{_e(cap)}</figcaption></figure>"
+            for cap, png in images
+        ),
+        "<h2>Mining as a buffer</h2>",
+        _table(["metric", "value"], [list(r) for r in buffer_rows(report)]),
+        "<h3>Events mining absorbed</h3>",
+        "<ul>" + "".join(f"<li>{_e(ev)}</li>" for ev in report.events) + "</ul>"
+        if report.events
+        else "<p>none</p>",
+        "<h3>Profit by term, USD</h3>",
+        _table(["term", "plan", "no miners", "always-on"], term_rows),
+        "<h3>Counterfactuals</h3>",
+        _table(["mode", "available", "status", "reason"], cf_rows),
+    ]
+    if dr_rows:
+        parts += [
+            "<h3>Demand response</h3>",
+            _table(
+                [
+                    "event",
+                    "compliant",
+                    "cap MW",
+                    "mean import MW",
+                    "excess MWh",
+                    "mining given up MWh",
+                    "credit",
+                    "penalty",
+                ],
+                dr_rows,
+            ),
+        ]
+    parts += [
+        "<h2>Inputs</h2>",
+        _table(["input", "source"], [[k, v] for k, v in sources.items()]),
+        f"<p class='foot'>written {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')} by "
+        "dispatch; definitions of every metric: README, section 'Reading the report'.</p>",
+    ]
+    body = "\n".join(parts)
+    return (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{_e(plan.site.name)} plan</title><style>{_CSS}</style></head>"
+        f"<body>\n{body}\n</body></html>\n"
+    )
+
+
+_CSS = (
+    "body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1200px;"
+    "margin:2em auto;padding:0 1em;color:#222}"
+    "table{border-collapse:collapse;margin:.5em 0 1.5em}"
+    "td,th{border-bottom:1px solid #ddd;padding:.25em .8em;text-align:left;vertical-align:top}"
+    "td:not(:first-child){font-variant-numeric:tabular-nums}"
+    "img{max-width:100%}figure{margin:1em 0}figcaption{color:#555;font-size:.9em}"
+    ".status{font-size:1.1em}.at_risk,.fallback{color:#b00}.foot{color:#777;font-size:.85em}"
+)
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{_e(h)}</th>" for h in header) if any(header) else ""
+    body = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in r) + "</tr>" for r in rows)
+    return f"<table>{f'<tr>{head}</tr>' if head else ''}{body}</table>"
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _usd(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.0f} USD"
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+def _num(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.2f}"
+
+
+def _vs(value: float | None, cf: Any) -> str:
+    if value is None:
+        return f"n/a ({cf.mode} unavailable: {cf.reason})"
+    return f"{value:,.0f} USD (vs {cf.mode.replace('_', ' ')})"
+
+
+__all__ = [
+    "buffer_rows",
+    "draw_power",
+    "draw_profit",
+    "html_report",
+    "plan_figure",
+    "png_bytes",
+    "power_figure",
+    "profit_figure",
+    "summary_rows",
+    "summary_table",
+]
