@@ -18,6 +18,7 @@ p.schedule  # one row per interval, units in the column names
 """
 
 from dispatch.assets.base import Mode
+from dispatch.buffer import BufferReport, buffer_report
 from dispatch.checker import Violation, check_plan, check_schedule
 from dispatch.config import Site
 from dispatch.data import align, load_inputs, load_sample, read_series, sample_paths
@@ -32,6 +33,7 @@ from dispatch.state import FleetState, SiteState
 __version__ = "0.1.0"
 
 __all__ = [
+    "BufferReport",
     "ConfigError",
     "DataError",
     "DispatchError",
@@ -47,6 +49,7 @@ __all__ = [
     "Violation",
     "__version__",
     "align",
+    "buffer_report",
     "check_plan",
     "check_schedule",
     "load_inputs",
