@@ -1,0 +1,150 @@
+"""The buffer report: metrics on tiny sites whose answers follow by hand, and the
+counterfactuals on the sample day."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import OBJ_RTOL, tiny_site
+
+from dispatch import BufferReport, Inputs, buffer_report, plan, site_index
+
+MIP_RTOL = 1e-4  # the planner's default relative MIP gap
+HASHPRICE = 50.0
+# 1000 miners of 2 kW and 100 TH/s: a 2 MW container at 20 J/TH, no aux, no pool fee
+MINER = {"model": "test", "hashrate_th_s": 100.0, "power_w": 2000.0}
+BREAKEVEN = HASHPRICE * 1000 / (20.0 * 24)  # 104.17 USD/MWh
+CONTAINER_MW = 2.0
+
+
+def fleet(containers: int = 10, **extra: object) -> dict:
+    return {
+        "name": "f",
+        "miner": MINER,
+        "miners_per_container": 1000,
+        "containers": containers,
+        **extra,
+    }
+
+
+def site_with(hpc_mw: float, import_limit_mw: float = 100.0, **fleet_extra: object):
+    return tiny_site(
+        grid={"import_limit_mw": import_limit_mw},
+        hpc_halls=[{"name": "hall", "it_load_mw": hpc_mw, "pue": 1.0}],
+        fleets=[fleet(**fleet_extra)],
+    )
+
+
+def inputs_for(site, prices, hpc_mw=None) -> Inputs:
+    idx = site_index(site, "2026-01-05", hours=len(prices) * site.dt_h)
+    hpc = None if hpc_mw is None else pd.DataFrame({"hall": np.asarray(hpc_mw, float)}, index=idx)
+    return Inputs(
+        price_usd_per_mwh=pd.Series(np.asarray(prices, dtype=float), index=idx),
+        hashprice_usd_per_ph_day=pd.Series(HASHPRICE, index=idx, dtype=float),
+        hpc_it_load_mw=hpc,
+    )
+
+
+@pytest.fixture(scope="module")
+def sample_report(sample_day):
+    site, inputs = sample_day
+    p = plan(site, inputs)
+    return p, buffer_report(p)
+
+
+def test_headroom_price_response_and_counterfactual_values_by_hand() -> None:
+    # HPC 60 MW of a 100 MW connection; 20 MW of miners; a 500 USD/MWh spike at 04:00-06:00.
+    site = site_with(hpc_mw=60.0)
+    prices = [30, 30, 30, 30, 500, 500, 30, 30]
+    p = plan(site, inputs_for(site, prices), mip_rel_gap=0)
+    r = buffer_report(p, mip_rel_gap=0)
+    fleet_mw, spike_h, cheap_h = 10 * CONTAINER_MW, 2, 6
+    assert r.headroom_mwh == pytest.approx(8 * 40.0)
+    assert r.mining_in_headroom_mwh == pytest.approx(cheap_h * fleet_mw)
+    assert r.headroom_use_frac == pytest.approx(cheap_h * fleet_mw / (8 * 40.0))
+    assert r.mining_below_breakeven_frac == pytest.approx(1.0)
+    assert r.spike_mining_avoided_mwh == pytest.approx(spike_h * fleet_mw)
+    assert r.spike_cost_avoided_usd == pytest.approx(spike_h * fleet_mw * 500)
+    # always-on mines through the spike at a loss of (500 - breakeven) per MWh
+    assert r.value_of_flexibility_usd == pytest.approx(
+        spike_h * fleet_mw * (500 - BREAKEVEN), rel=OBJ_RTOL
+    )
+    # without miners the site forgoes (breakeven - 30) per MWh in the cheap hours
+    assert r.value_of_mining_usd == pytest.approx(
+        cheap_h * fleet_mw * (BREAKEVEN - 30), rel=OBJ_RTOL
+    )
+    spikes = [e for e in r.events if "price spike" in e]
+    assert len(spikes) == 1 and spikes[0].startswith("2026-01-05 04:00-06:00")
+    json.dumps(r.to_dict())  # JSON-serialisable as it is
+
+
+def test_yield_to_hpc_when_the_connection_binds() -> None:
+    # HPC steps from 80 to 90 MW on a 100 MW connection: mining (20 MW) must give back 10 MW.
+    site = site_with(hpc_mw=80.0)
+    hpc = [80, 80, 80, 80, 90, 90, 90, 90]
+    p = plan(site, inputs_for(site, [30] * 8, hpc_mw=hpc), mip_rel_gap=0)
+    r = buffer_report(p, mip_rel_gap=0)
+    assert r.hpc_rise_intervals == 1
+    assert r.yield_to_hpc_ratio == pytest.approx(1.0)
+    assert r.hpc_rise_covered_by["mining"] == pytest.approx(1.0)
+    assert r.hpc_rise_covered_by["grid"] == pytest.approx(0.0, abs=1e-9)
+    assert sum(r.hpc_rise_covered_by.values()) == pytest.approx(1.0)
+    ramps = [e for e in r.events if "HPC ramp" in e]
+    assert len(ramps) == 1 and ramps[0].startswith("2026-01-05 04:00")
+    assert "+10.0 MW" in ramps[0] and "gave back 10.0 MW" in ramps[0]
+
+
+def test_always_on_pays_value_of_lost_load_above_the_import_limit() -> None:
+    # HPC 15 MW + 10 MW of always-on miners on a 20 MW connection: 5 MW short every hour.
+    site = site_with(hpc_mw=15.0, import_limit_mw=20.0, containers=5)
+    p = plan(site, inputs_for(site, [30] * 4))
+    r = buffer_report(p)
+    voll = site.value_of_lost_load_usd_per_mwh
+    assert r.profit_by_term_usd["lost_load"]["always_on"] == pytest.approx(-5.0 * 4 * voll)
+    assert r.profit_by_term_usd["lost_load"]["plan"] == 0.0
+    assert r.always_on.status == "at_risk"
+    assert r.value_of_flexibility_usd > 5.0 * 4 * voll * 0.99
+
+
+def test_unsolvable_counterfactual_is_reported_not_raised() -> None:
+    # always-on needs 5 containers on at once, but only 1 may start per interval from 0 on
+    site = site_with(hpc_mw=10.0, containers=5, ramp_limit_containers_per_interval=1)
+    p = plan(site, inputs_for(site, [30] * 4))
+    assert p.status.ok
+    r = buffer_report(p)
+    assert not r.always_on.available
+    assert r.always_on.reason
+    assert r.always_on.profit_usd is None and r.value_of_flexibility_usd is None
+    assert r.profit_by_term_usd["total"]["always_on"] is None
+    assert r.no_miners.available and r.value_of_mining_usd is not None
+    json.dumps(r.to_dict())
+
+
+def test_plan_beats_both_counterfactuals_on_the_sample_day(sample_report) -> None:
+    p, r = sample_report
+    assert isinstance(r, BufferReport)
+    assert r.no_miners.available and r.always_on.available
+    tol = MIP_RTOL * max(1.0, abs(p.objective_usd))
+    assert p.objective_usd >= r.always_on.profit_usd - tol
+    assert p.objective_usd >= r.no_miners.profit_usd - tol
+    assert r.value_of_mining_usd == pytest.approx(p.objective_usd - r.no_miners.profit_usd)
+    for scenario in ("plan", "no_miners", "always_on"):
+        terms = [row[scenario] for name, row in r.profit_by_term_usd.items() if name != "total"]
+        assert sum(terms) == pytest.approx(r.profit_by_term_usd["total"][scenario], rel=1e-9)
+
+
+def test_flexibility_pays_on_a_spike_day(sample_report) -> None:
+    p, r = sample_report
+    s = p.schedule
+    top_breakeven = max(s[f"{f.name}_breakeven_usd_per_mwh"].max() for f in p.site.fleets)
+    assert s["price_usd_per_mwh"].max() > 10 * top_breakeven  # the day has a price spike
+    assert r.value_of_flexibility_usd > 0
+    assert r.spike_cost_avoided_usd > 0
+    assert any("price spike" in e for e in r.events)
+    assert any("DR event ers_aug17" in e for e in r.events)
+    assert r.dr_compliance_frac == 1.0
+    assert r.dr_events["ers_aug17"]["credit_usd"] > 0
+    assert 0 < r.headroom_use_frac <= 1
