@@ -150,11 +150,17 @@ class MinerFleet(_Model):
 
     @model_validator(mode="after")
     def _check_counts(self) -> MinerFleet:
-        for field in ("containers_initially_on", "containers_unavailable"):
-            if getattr(self, field) > self.containers:
-                raise ValueError(
-                    f"{field} = {getattr(self, field)} exceeds containers = {self.containers}"
-                )
+        if self.containers_unavailable > self.containers:
+            raise ValueError(
+                f"containers_unavailable = {self.containers_unavailable} exceeds "
+                f"containers = {self.containers}"
+            )
+        in_service = self.containers - self.containers_unavailable
+        if self.containers_initially_on > in_service:
+            raise ValueError(
+                f"containers_initially_on = {self.containers_initially_on} exceeds the "
+                f"{in_service} containers in service (containers - containers_unavailable)"
+            )
         return self
 
     @property

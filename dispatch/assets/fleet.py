@@ -36,6 +36,7 @@ J/TH at nameplate including auxiliaries: mining pays while price + import adder 
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from dataclasses import dataclass
 
@@ -162,6 +163,20 @@ class FleetAsset:
             avail -= outage.containers * ((index >= start) & (index < end))
         return np.clip(avail, 0, None)
 
+    def start_state(self, data: PlanData) -> FleetState:
+        """The fleet's state at the start of the plan, as the model sees it.
+
+        With no miners (counterfactual or fallback) nothing is running whose ramp limit or
+        min up time could bind; a state claiming more containers running than are in service
+        (containers - containers_unavailable) has the extra ones already off.
+        """
+        f = self.spec
+        if data.mode in (Mode.NO_MINERS, Mode.FALLBACK):
+            return FleetState(on=0)
+        fs = data.state.fleet(f.name, f.containers_initially_on)
+        in_service = f.containers - f.containers_unavailable
+        return dataclasses.replace(fs, on=in_service) if fs.on > in_service else fs
+
     def breakeven_usd_per_mwh(self, hashprice: np.ndarray) -> np.ndarray:
         f = self.spec
         return hashprice * (1 - f.pool_fee_frac) * 1000 / (f.j_per_th * 24)
@@ -173,9 +188,7 @@ class FleetAsset:
         on_ub = np.zeros(data.n) if off else avail
         on_lb = avail if data.mode == Mode.ALWAYS_ON else np.zeros(data.n)
         changed = set_bounds(b.on, on_lb, on_ub)
-        fs = data.state.fleet(f.name, f.containers_initially_on)
-        if off:  # no fleet (or the emergency stop): nothing running whose ramp/min-up binds
-            fs = FleetState(on=0)
+        fs = self.start_state(data)
         b.on_initial.set_value(float(fs.on))
         coef = data.hashprice_usd_per_ph_day * (1 - f.pool_fee_frac) * data.dt_h / 24
         if f.power_target is None:
@@ -224,8 +237,7 @@ class FleetAsset:
             hashrate = f.container_hashrate_th_s * on
         else:
             asic, hashrate = v["asic_mw"], v["hashrate_ph_s"] * 1000
-        fs = data.state.fleet(f.name, f.containers_initially_on)
-        change = np.diff(on, prepend=fs.on)
+        change = np.diff(on, prepend=self.start_state(data).on)
         cols = {
             f"{f.name}_containers_on": on,
             f"{f.name}_containers_available": self.available(data),
@@ -245,7 +257,7 @@ class FleetAsset:
 
     def state_after(self, v: Values, k: int, data: PlanData, state: SiteState) -> SiteState:
         f = self.spec
-        fs = state.fleet(f.name, f.containers_initially_on)
+        fs = self.start_state(data)
         on = v["on"][: k + 1]
         change = np.diff(on, prepend=fs.on)
         starts = [*fs.recent_starts, *np.clip(change, 0, None).astype(int).tolist()]
