@@ -18,11 +18,13 @@ p.schedule  # one row per interval, units in the column names
 """
 
 from dispatch.assets.base import Mode
+from dispatch.backtest import BacktestResult, backtest
 from dispatch.buffer import BufferReport, buffer_report
 from dispatch.checker import Violation, check_plan, check_schedule
 from dispatch.config import Site
 from dispatch.data import align, load_inputs, load_sample, read_series, sample_paths
 from dispatch.errors import ConfigError, DataError, DispatchError, SolverError
+from dispatch.hashprice import hashprice_from_network
 from dispatch.horizon import site_index
 from dispatch.inputs import Inputs
 from dispatch.planner import plan
@@ -33,6 +35,7 @@ from dispatch.state import FleetState, SiteState
 __version__ = "0.1.0"
 
 __all__ = [
+    "BacktestResult",
     "BufferReport",
     "ConfigError",
     "DataError",
@@ -49,9 +52,11 @@ __all__ = [
     "Violation",
     "__version__",
     "align",
+    "backtest",
     "buffer_report",
     "check_plan",
     "check_schedule",
+    "hashprice_from_network",
     "load_inputs",
     "load_sample",
     "plan",

@@ -1,0 +1,621 @@
+"""``backtest()``: replay history step by step, for one site or a sweep of scenarios.
+
+How a run proceeds:
+
+1. The scenarios (one, or every combination of a sweep) are split into **chains** of steps
+   (:mod:`dispatch.backtest.calendar`), one set per mode (the optimised plan and, when
+   asked, the ``no_miners``/``always_on`` counterfactuals).
+2. With an output folder, each chain is first walked through its checkpoints
+   (:mod:`dispatch.backtest.store`): steps already finished under the same hash are reused
+   and the chain resumes from the first step that is not, with the state that step's
+   predecessor handed on.
+3. The chains run on an executor (:mod:`dispatch.backtest.executors`): at most as many
+   chains at once as the executor runs tasks; within a chain, the next step is submitted
+   when the previous one returns, with its end state.  This process alone writes files.
+4. The kept intervals of each scenario and mode are joined, and KPIs per day, per month
+   and in total are computed from them (:mod:`dispatch.backtest.kpis`).
+
+Results do not depend on the executor or the number of workers: each step is a
+deterministic function of the site, its input window and the state carried in (HiGHS runs
+one thread per step, and a reused model gives exactly the schedule a fresh one would).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import dispatch
+from dispatch.assets.base import Mode
+from dispatch.backtest.calendar import Chain, Step, build_chains, parse_duration
+from dispatch.backtest.executors import open_executor
+from dispatch.backtest.kpis import daily_kpis, monthly_kpis, total_kpis
+from dispatch.backtest.result import (
+    OPTIMISE,
+    VALUES,
+    BacktestResult,
+    ScenarioResult,
+    intervals_file,
+)
+from dispatch.backtest.rolling import PlanOptions, StepOutcome, StepTask, run_step
+from dispatch.backtest.settle import RtRule
+from dispatch.backtest.store import (
+    CheckpointStore,
+    digest,
+    inputs_digest,
+    safe_name,
+    state_digest,
+)
+from dispatch.backtest.sweep import Scenario, Sweep, single_scenario
+from dispatch.config import Site
+from dispatch.errors import ConfigError, DataError
+from dispatch.files import atomic_path, atomic_write_text
+from dispatch.horizon import local_timestamp
+from dispatch.inputs import Inputs
+from dispatch.state import SiteState
+
+log = logging.getLogger("dispatch.backtest")
+
+Progress = Callable[[int, int], None]
+COUNTERFACTUALS = (Mode.NO_MINERS.value, Mode.ALWAYS_ON.value)
+
+
+def backtest(
+    site: Site,
+    inputs: Inputs,
+    start: Any = None,
+    end: Any = None,
+    *,
+    step: str | pd.Timedelta = "1D",
+    lookahead: str | pd.Timedelta = "24h",
+    state: SiteState | None = None,
+    workers: int = 1,
+    scheduler: Any = None,
+    out: str | Path | None = None,
+    chunk: str | int | None = None,
+    settle_rt: bool = True,
+    rt_rule: RtRule | Mapping | None = None,
+    sweep: Sweep | Mapping | str | Path | None = None,
+    counterfactuals: Iterable[str] | bool = (),
+    progress: Progress | None = None,
+    mip_rel_gap: float = 1e-4,
+    time_limit_s: float | None = None,
+    threads: int | None = 1,
+    reuse_model: bool = True,
+) -> BacktestResult:
+    """Roll the planner over ``[start, end)`` and return every step's kept results.
+
+    Parameters
+    ----------
+    site, inputs
+        The site and its inputs (:func:`dispatch.load_inputs`); the inputs must cover the
+        period, and may extend past ``end`` for the last steps' look-ahead (at the end of
+        the data the look-ahead is truncated to what exists).
+    start, end
+        Dates (local midnights in the site timezone) or timestamps; ``end`` exclusive.  A
+        sweep that varies ``years`` sets them per scenario.
+    step, lookahead
+        Each step plans ``step + lookahead`` and keeps ``step``; ``"1D"`` steps over local
+        days (23 and 25 hours on DST days), see :mod:`dispatch.backtest.calendar`.
+    state
+        The state at ``start`` (default: the site file's).
+    workers, scheduler
+        Run on a local process pool of ``workers`` processes, or on a Dask cluster
+        (``scheduler``: its address or a ``distributed.Client``).  Results are identical.
+    out
+        Folder for checkpoints and results; re-running with the same folder resumes (see
+        :mod:`dispatch.backtest.store`).  ``None``: nothing written, results in memory.
+    chunk
+        ``None`` (one chain per scenario), or ``"month"``/``"week"``/``"year"``/a number of
+        steps: independent chains, each after the first starting from the site file's state
+        with a warm-up step, so a single scenario runs in parallel.
+    settle_rt, rt_rule
+        Settle each kept step at the inputs' real-time prices when they are given; the rule
+        (``{"curtail_margin_usd_per_mwh": X}``) curtails a fleet where the real-time price
+        beats its breakeven by more than X (:mod:`dispatch.backtest.settle`).
+    sweep
+        A sweep file, mapping or :class:`Sweep`: run every combination as a scenario.
+    counterfactuals
+        ``"no_miners"`` and/or ``"always_on"`` (``True``: both): also run these chains, for
+        the value of mining and of flexibility per day, month and in total.
+    progress
+        Called as ``progress(steps_done, steps_total)`` after each step (and once at start).
+    mip_rel_gap, time_limit_s, threads, reuse_model
+        Passed to :func:`dispatch.plan` for every step.  A time limit makes results depend
+        on machine speed; ``threads=1`` keeps each step on one core and deterministic.
+    """
+    t0 = time.perf_counter()
+    step_td = parse_duration(step, "step")
+    lookahead_td = parse_duration(lookahead, "lookahead")
+    modes = (OPTIMISE, *_modes(counterfactuals))
+    options = PlanOptions(mip_rel_gap, time_limit_s, threads, reuse_model)
+    t_start = None if start is None else local_timestamp(start, site.timezone)
+    t_end = None if end is None else local_timestamp(end, site.timezone)
+    if sweep is None:
+        if t_start is None or t_end is None:
+            raise ConfigError("backtest: give start and end")
+        scenarios = [single_scenario(site, inputs, t_start, t_end)]
+    else:
+        if not isinstance(sweep, Sweep):
+            sweep = (
+                Sweep.from_dict(sweep)
+                if isinstance(sweep, Mapping)
+                else Sweep.from_yaml(Path(sweep))
+            )
+        scenarios = sweep.scenarios(site, inputs, t_start, t_end)
+    rule = RtRule.parse(rt_rule, site)
+    if rule is not None and settle_rt and inputs.rt_price_usd_per_mwh is None:
+        raise ConfigError("rt_rule: needs real-time prices (load_inputs(..., rt_prices=...))")
+    config = _RunConfig(step_td, lookahead_td, chunk, settle_rt, rule, options)
+    runs = [
+        _ChainRun(scn, mode, chain)
+        for scn in scenarios
+        for mode in modes
+        for chain in _chains(scn, config)
+    ]
+    for run in runs:
+        run.start_state = (
+            SiteState.initial(run.scenario.site) if run.chain.warmup or state is None else state
+        )
+    store = CheckpointStore(Path(out)) if out is not None else None
+    notes: list[str] = []
+    if store is not None:
+        notes += _register(store, scenarios, config, modes)
+    total = sum(len(r.chain.steps) for r in runs)
+    done = 0
+    for run in runs:
+        run.prepare(config, store)
+        done += run.next
+    if progress is not None:
+        progress(done, total)
+    reused = done
+    log.info("backtest: %d steps, %d from checkpoints", total, reused)
+    try:
+        _drive(runs, config, store, workers, scheduler, progress, done, total)
+    finally:
+        if store is not None:
+            store.flush(force=True, state="running")
+    result = _assemble(scenarios, modes, runs, store)
+    result.run.update(
+        {
+            "steps_total": total,
+            "steps_from_checkpoints": reused,
+            "steps_planned": total - reused,
+            "wall_s": time.perf_counter() - t0,
+            "workers": workers,
+            "scheduler": None if scheduler is None else str(scheduler),
+            "notes": notes,
+        }
+    )
+    if store is not None:
+        store.flush(force=True, state="finished", run=result.run)
+    return result
+
+
+# --- configuration -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _RunConfig:
+    step: pd.Timedelta
+    lookahead: pd.Timedelta
+    chunk: str | int | None
+    settle: bool
+    rt_rule: RtRule | None
+    options: PlanOptions
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "step": str(self.step),
+            "lookahead": str(self.lookahead),
+            "chunk": self.chunk,
+            "settle_rt": self.settle,
+            "rt_rule": None if self.rt_rule is None else self.rt_rule.to_dict(),
+            "options": self.options.to_dict(),
+            "dispatch_version": dispatch.__version__,
+        }
+
+
+def _modes(counterfactuals: Iterable[str] | bool) -> tuple[str, ...]:
+    if counterfactuals is True:
+        return COUNTERFACTUALS
+    if counterfactuals is False:
+        return ()
+    out = []
+    for mode in counterfactuals:  # type: ignore[union-attr]
+        if mode not in COUNTERFACTUALS:
+            raise ConfigError(
+                f"counterfactuals: {mode!r} is not one of {', '.join(COUNTERFACTUALS)}"
+            )
+        if mode not in out:
+            out.append(mode)
+    return tuple(out)
+
+
+def _chains(scn: Scenario, config: _RunConfig) -> list[Chain]:
+    index = scn.inputs.index
+    data_start = index[0]
+    data_end = index[-1] + pd.Timedelta(minutes=scn.site.interval_minutes)
+    if scn.start < data_start:
+        raise DataError(
+            f"scenario {scn.name}: the inputs start at {data_start} but the backtest starts at "
+            f"{scn.start}"
+        )
+    return build_chains(
+        scn.site,
+        scn.start,
+        scn.end,
+        step=config.step,
+        lookahead=config.lookahead,
+        data_end=data_end,
+        chunk=config.chunk,
+    )
+
+
+def _register(
+    store: CheckpointStore, scenarios: list[Scenario], config: _RunConfig, modes: tuple[str, ...]
+) -> list[str]:
+    notes = []
+    options = config.to_dict()
+    store.manifest.update({"options": options, "modes": list(modes)})
+    for scn in scenarios:
+        info = {
+            "folder": safe_name(scn.name),
+            "params": {k: v for k, v in scn.params.items()},
+            "start": scn.start.isoformat(),
+            "end": scn.end.isoformat(),
+            "site_hash": digest(scn.site.model_dump(mode="json")),
+            "inputs_hash": inputs_digest(scn.inputs),
+            "options_hash": digest(options),
+        }
+        info["config_hash"] = digest(info)
+        changed = store.describe_scenario(scn.name, info)
+        if changed:
+            notes.append(
+                f"scenario {scn.name}: {changed} changed since the last run in {store.root}; "
+                "steps whose inputs or state changed are planned again"
+            )
+    for note in notes:
+        log.info(note)
+    store.flush(force=True, state="running")
+    return notes
+
+
+# --- chains --------------------------------------------------------------------------------
+
+
+@dataclass
+class _ChainRun:
+    """A chain's progress: the next step to plan and the state it starts from."""
+
+    scenario: Scenario
+    mode: str
+    chain: Chain
+    start_state: SiteState = field(default_factory=SiteState)
+    state: SiteState = field(default_factory=SiteState)
+    next: int = 0
+    frames: list[pd.DataFrame] = field(default_factory=list)
+    log: list[dict[str, Any]] = field(default_factory=list)
+    _site_hash: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.mode}/{self.chain.label}"
+
+    @property
+    def finished(self) -> bool:
+        return self.next >= len(self.chain.steps)
+
+    def window(self, step: Step) -> Inputs:
+        w = self.scenario.inputs.window(step.start, step.horizon_end)
+        dt = pd.Timedelta(minutes=self.scenario.site.interval_minutes)
+        if w.index[0] != step.start or w.index[-1] + dt != step.horizon_end:
+            raise DataError(
+                f"scenario {self.scenario.name}: the inputs do not cover {step.start} to "
+                f"{step.horizon_end} without gaps"
+            )
+        return w
+
+    def step_hash(self, config: _RunConfig, step: Step, window: Inputs) -> str:
+        if not self._site_hash:
+            self._site_hash = digest(
+                {"site": self.scenario.site.model_dump(mode="json"), "config": config.to_dict()}
+            )
+        return digest(
+            {
+                "site_config": self._site_hash,
+                "inputs": inputs_digest(window),
+                "mode": self.mode,
+                "end": step.end.isoformat(),
+                "warmup": step.warmup,
+                "state": state_digest(self.state),
+            }
+        )
+
+    def prepare(self, config: _RunConfig, store: CheckpointStore | None) -> None:
+        """Start from the chain's state; skip the steps already finished under the same hash."""
+        self.state = self.start_state
+        self.next = 0
+        if store is None:
+            return
+        for step in self.chain.steps:
+            h = self.step_hash(config, step, self.window(step))
+            record = store.load(self.scenario.name, self.mode, self.chain.label, step, h)
+            if record is None:
+                return
+            self.state = SiteState.from_dict(record["state_out"])
+            self.log.append(_log_row(self, step, record, from_checkpoint=True))
+            store.record_step(self.scenario.name, self.key, step.id, h)
+            self.next += 1
+
+    def task(self, config: _RunConfig) -> tuple[StepTask, str]:
+        step = self.chain.steps[self.next]
+        window = self.window(step)
+        task = StepTask(
+            site=self.scenario.site,
+            inputs=window,
+            state=self.state,
+            end=step.end,
+            mode=self.mode,
+            settle=config.settle,
+            rt_rule=config.rt_rule,
+            options=config.options,
+            warmup=step.warmup,
+        )
+        return task, self.step_hash(config, step, window)
+
+
+def _drive(
+    runs: list[_ChainRun],
+    config: _RunConfig,
+    store: CheckpointStore | None,
+    workers: int,
+    scheduler: Any,
+    progress: Progress | None,
+    done: int,
+    total: int,
+) -> None:
+    waiting = [r for r in runs if not r.finished]
+    if not waiting:
+        return
+    with open_executor(workers, scheduler) as (executor, capacity):
+        active: dict[cf.Future, tuple[_ChainRun, str]] = {}
+
+        def submit(run: _ChainRun) -> None:
+            task, h = run.task(config)
+            active[executor.submit(run_step, task)] = (run, h)
+
+        try:
+            while waiting and len(active) < capacity:
+                submit(waiting.pop(0))
+            while active:
+                finished, _ = cf.wait(list(active), return_when=cf.FIRST_COMPLETED)
+                for future in finished:
+                    run, h = active.pop(future)
+                    _accept(run, h, future.result(), store)
+                    done += 1
+                    if progress is not None:
+                        progress(done, total)
+                    if not run.finished:
+                        submit(run)
+                    elif waiting:
+                        submit(waiting.pop(0))
+        except BaseException:
+            for future in active:
+                future.cancel()
+            raise
+
+
+def _accept(run: _ChainRun, h: str, outcome: StepOutcome, store: CheckpointStore | None) -> None:
+    step = run.chain.steps[run.next]
+    if store is not None:
+        record = store.save(run.scenario.name, run.mode, run.chain.label, step, h, outcome)
+        store.record_step(run.scenario.name, run.key, step.id, h)
+    else:
+        record = {
+            "status": outcome.status,
+            "status_reason": outcome.status_reason,
+            "objective_usd": outcome.objective_usd,
+            "kept_profit_usd": outcome.kept_profit_usd,
+            "timings_s": outcome.timings_s,
+            "model_reused": outcome.model_reused,
+            "worker": outcome.worker,
+        }
+        if outcome.frame is not None:
+            run.frames.append(outcome.frame)
+    run.log.append(_log_row(run, step, record, from_checkpoint=False))
+    run.state = outcome.state_out
+    run.next += 1
+
+
+def _log_row(
+    run: _ChainRun, step: Step, record: Mapping[str, Any], *, from_checkpoint: bool
+) -> dict:
+    timings = record.get("timings_s", {})
+    return {
+        "scenario": run.scenario.name,
+        "mode": run.mode,
+        "chain": run.chain.label,
+        "step": step.id,
+        "start": step.start,
+        "warmup": step.warmup,
+        "status": record["status"],
+        "status_reason": record["status_reason"],
+        "objective_usd": record["objective_usd"],
+        "kept_profit_usd": record["kept_profit_usd"],
+        "step_s": timings.get("step_s"),
+        "solve_s": timings.get("solve_s"),
+        "build_s": timings.get("build_s"),
+        "model_reused": record["model_reused"],
+        "worker": record["worker"],
+        "from_checkpoint": from_checkpoint,
+    }
+
+
+# --- results -------------------------------------------------------------------------------
+
+
+def _assemble(
+    scenarios: list[Scenario],
+    modes: tuple[str, ...],
+    runs: list[_ChainRun],
+    store: CheckpointStore | None,
+) -> BacktestResult:
+    results: dict[str, ScenarioResult] = {}
+    rows = []
+    for scn in scenarios:
+        folder = None if store is None else store.root / "scenarios" / safe_name(scn.name)
+        frames: dict[str, pd.DataFrame] = {}
+        daily: dict[str, pd.DataFrame] = {}
+        monthly: dict[str, pd.DataFrame] = {}
+        totals: dict[str, Any] = {
+            "scenario": scn.name,
+            "params": dict(scn.params),
+            "start": scn.start.isoformat(),
+            "end": scn.end.isoformat(),
+        }
+        for mode in modes:
+            mine = [r for r in runs if r.scenario is scn and r.mode == mode]
+            frame = _join(scn.site, mine, store)
+            daily[mode] = daily_kpis(scn.site, frame)
+            monthly[mode] = monthly_kpis(scn.site, frame)
+            totals[mode] = total_kpis(scn.site, frame)
+            totals[mode]["steps"] = _step_counts(mine)
+            if folder is not None:
+                with atomic_path(folder / intervals_file(mode)) as tmp:
+                    frame.to_parquet(tmp)
+            else:
+                frames[mode] = frame
+        for mode, column in VALUES.items():
+            if mode in modes:
+                daily[OPTIMISE][column] = (
+                    daily[OPTIMISE]["profit_total_usd"] - daily[mode]["profit_total_usd"]
+                )
+                monthly[OPTIMISE][column] = (
+                    monthly[OPTIMISE]["profit_total_usd"] - monthly[mode]["profit_total_usd"]
+                )
+                totals[column] = (
+                    totals[OPTIMISE]["profit_total_usd"] - totals[mode]["profit_total_usd"]
+                )
+        result = ScenarioResult(
+            name=scn.name,
+            params=dict(scn.params),
+            site=scn.site,
+            start=scn.start,
+            end=scn.end,
+            modes=modes,
+            daily_by_mode=daily,
+            monthly_by_mode=monthly,
+            totals=totals,
+            folder=folder,
+            _frames=frames,
+        )
+        results[scn.name] = result
+        rows.append(_comparison_row(result))
+        if folder is not None:
+            _write_scenario(result, folder)
+    comparison = pd.DataFrame(rows).set_index("scenario")
+    steps = pd.DataFrame([row for r in runs for row in r.log])
+    out = None
+    if store is not None:
+        out = store.root
+        with atomic_path(out / "comparison.csv") as tmp:
+            comparison.to_csv(tmp)
+        totals_all = {name: r.totals for name, r in results.items()}
+        atomic_write_text(out / "totals.json", json.dumps(totals_all, indent=1, default=_json))
+        with atomic_path(out / "steps.csv") as tmp:
+            steps.to_csv(tmp, index=False)
+    return BacktestResult(results, comparison, steps, {}, out)
+
+
+def _join(site: Site, runs: list[_ChainRun], store: CheckpointStore | None) -> pd.DataFrame:
+    """The kept intervals of every step of the chains, in time order, gaps filled."""
+    frames = []
+    for run in sorted(runs, key=lambda r: r.chain.steps[0].start):
+        if store is None:
+            frames.extend(run.frames)
+            continue
+        for step in run.chain.steps:
+            if not step.warmup:
+                frames.append(store.read_frame(run.scenario.name, run.mode, run.chain.label, step))
+    frame = pd.concat(frames)
+    for col in frame.columns:
+        # columns of a DR event exist only for the steps whose horizon it touches
+        zero_fill = col.startswith(("profit_", "rt_profit_")) or (
+            col.startswith("dr_") and col.endswith(("_active", "_excess_mw"))
+        )
+        if zero_fill and frame[col].isna().any():
+            frame[col] = frame[col].fillna(0.0)
+    frame.index.name = "interval_start"
+    return frame
+
+
+def _step_counts(runs: list[_ChainRun]) -> dict[str, int]:
+    statuses = [row["status"] for r in runs for row in r.log if not row["warmup"]]
+    return {s: statuses.count(s) for s in sorted(set(statuses))}
+
+
+def _comparison_row(r: ScenarioResult) -> dict[str, Any]:
+    t = r.totals[OPTIMISE]
+    row: dict[str, Any] = {"scenario": r.name, **{k: _cell(v) for k, v in r.params.items()}}
+    row["start"] = r.start.strftime("%Y-%m-%d")
+    row["end"] = r.end.strftime("%Y-%m-%d")
+    row["profit_total_usd"] = t["profit_total_usd"]
+    for k, v in t.items():
+        if k.startswith("profit_") and k != "profit_total_usd":
+            row[k] = v
+    if "rt_profit_total_usd" in t:
+        row["rt_profit_total_usd"] = t["rt_profit_total_usd"]
+    for k in (
+        "mining_mwh",
+        "mining_uptime_frac",
+        "curtailed_mining_mwh",
+        "rt_curtailed_mining_mwh",
+        "grid_import_mwh",
+        "peak_import_mw",
+        "hpc_served_frac",
+        "dr_compliance_frac",
+    ):
+        if k in t:
+            row[k] = t[k]
+    for column in VALUES.values():
+        if column in r.totals:
+            row[column] = r.totals[column]
+    steps = t.get("steps", {})
+    row["steps_at_risk"] = steps.get("at_risk", 0)
+    row["steps_fallback"] = steps.get("fallback", 0)
+    return row
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return value
+
+
+def _write_scenario(r: ScenarioResult, folder: Path) -> None:
+    for mode in r.modes:
+        suffix = "" if mode == OPTIMISE else f"_{mode}"
+        daily = r.daily_by_mode[mode]
+        with atomic_path(folder / f"daily{suffix}.csv") as tmp:
+            daily.to_csv(tmp, date_format="%Y-%m-%d")
+        with atomic_path(folder / f"daily{suffix}.parquet") as tmp:
+            daily.to_parquet(tmp)
+        with atomic_path(folder / f"monthly{suffix}.csv") as tmp:
+            r.monthly_by_mode[mode].to_csv(tmp)
+    atomic_write_text(folder / "totals.json", json.dumps(r.totals, indent=1, default=_json))
+
+
+def _json(obj: object) -> object:
+    if isinstance(obj, (np.floating, np.integer)):
+        return obj.item()
+    return str(obj)

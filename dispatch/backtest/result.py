@@ -1,0 +1,139 @@
+"""What a backtest returns: per-scenario results, the comparison table and the step log.
+
+Per scenario (:class:`ScenarioResult`): the per-interval results of each mode
+(``"optimise"``, and the counterfactuals ``"no_miners"``/``"always_on"`` when run), KPIs per
+local day and per month, totals, and day-ahead vs real-time settlement side by side.  When
+the backtest wrote to an output folder the per-interval frames are read from its Parquet
+files on demand (a year at 15 minutes is ~35,000 rows per mode), otherwise they are held in
+memory.
+
+Values of the buffer (when the counterfactuals ran, DESIGN.md section 5)::
+
+    value_of_flexibility_usd = profit(optimise) - profit(always_on)
+    value_of_mining_usd      = profit(optimise) - profit(no_miners)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from dispatch.config import Site
+
+OPTIMISE = "optimise"
+VALUES = {"always_on": "value_of_flexibility_usd", "no_miners": "value_of_mining_usd"}
+
+
+@dataclass
+class ScenarioResult:
+    """One scenario's results (see the module docstring)."""
+
+    name: str
+    params: Mapping[str, Any]
+    site: Site
+    start: pd.Timestamp
+    end: pd.Timestamp
+    modes: tuple[str, ...]
+    daily_by_mode: dict[str, pd.DataFrame]
+    monthly_by_mode: dict[str, pd.DataFrame]
+    totals: dict[str, Any]
+    folder: Path | None = None
+    _frames: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    def intervals(self, mode: str = OPTIMISE, columns: list[str] | None = None) -> pd.DataFrame:
+        """Per-interval results of one mode (index: tz-aware interval start)."""
+        if mode not in self.modes:
+            raise KeyError(f"mode {mode!r} was not run (modes: {', '.join(self.modes)})")
+        if mode in self._frames:
+            frame = self._frames[mode]
+            return frame if columns is None else frame[columns]
+        assert self.folder is not None
+        return pd.read_parquet(self.folder / intervals_file(mode), columns=columns)
+
+    @property
+    def daily(self) -> pd.DataFrame:
+        """Optimised plan's KPIs per local day, with the values of the buffer when computed."""
+        return self.daily_by_mode[OPTIMISE]
+
+    @property
+    def monthly(self) -> pd.DataFrame:
+        """The same per local calendar month (``"YYYY-MM"``)."""
+        return self.monthly_by_mode[OPTIMISE]
+
+    def da_vs_rt(self, period: str = "daily") -> pd.DataFrame:
+        """Day-ahead and real-time settlement side by side, per day (or month), with a total.
+
+        Columns ``da_<term>_usd`` and ``rt_<term>_usd`` for the total and the terms the
+        real-time settlement changes, their difference ``rt_minus_da_total_usd``, and the
+        mining energy the real-time rule curtailed.  Empty when no real-time prices were given.
+        """
+        table = self.daily if period == "daily" else self.monthly
+        if "rt_profit_total_usd" not in table:
+            return pd.DataFrame()
+        out = pd.DataFrame(index=table.index)
+        for term in ("total", "energy_cost", "export_revenue", "mining_revenue"):
+            if f"profit_{term}_usd" in table:
+                out[f"da_{term}_usd"] = table[f"profit_{term}_usd"]
+                out[f"rt_{term}_usd"] = table[f"rt_profit_{term}_usd"]
+        out["rt_minus_da_total_usd"] = out["rt_total_usd"] - out["da_total_usd"]
+        out["mining_mwh"] = table["mining_mwh"]
+        out["rt_curtailed_mining_mwh"] = table["rt_curtailed_mining_mwh"]
+        out["mean_price_usd_per_mwh"] = table["mean_price_usd_per_mwh"]
+        out["mean_rt_price_usd_per_mwh"] = table["mean_rt_price_usd_per_mwh"]
+        total = out.sum(numeric_only=True)
+        for col in ("mean_price_usd_per_mwh", "mean_rt_price_usd_per_mwh"):
+            total[col] = float("nan")
+        out.loc["total"] = total
+        return out
+
+
+@dataclass
+class BacktestResult:
+    """Every scenario's results, one comparison row per scenario, and the step log.
+
+    ``steps``: one row per step planned or reused (scenario, mode, chain, step, status,
+    timings, whether the step came from a checkpoint).  ``run``: counts, wall time, notes.
+    With a single scenario, ``intervals()``, ``daily``, ``monthly`` and ``totals`` are that
+    scenario's.
+    """
+
+    scenarios: dict[str, ScenarioResult]
+    comparison: pd.DataFrame
+    steps: pd.DataFrame
+    run: dict[str, Any]
+    out: Path | None = None
+
+    def scenario(self, name: str | None = None) -> ScenarioResult:
+        if name is None:
+            if len(self.scenarios) != 1:
+                raise KeyError(
+                    f"{len(self.scenarios)} scenarios: name one ({', '.join(self.scenarios)})"
+                )
+            return next(iter(self.scenarios.values()))
+        return self.scenarios[name]
+
+    def intervals(self, mode: str = OPTIMISE, columns: list[str] | None = None) -> pd.DataFrame:
+        return self.scenario().intervals(mode, columns)
+
+    @property
+    def daily(self) -> pd.DataFrame:
+        return self.scenario().daily
+
+    @property
+    def monthly(self) -> pd.DataFrame:
+        return self.scenario().monthly
+
+    @property
+    def totals(self) -> dict[str, Any]:
+        return self.scenario().totals
+
+    def da_vs_rt(self, period: str = "daily") -> pd.DataFrame:
+        return self.scenario().da_vs_rt(period)
+
+
+def intervals_file(mode: str) -> str:
+    return "intervals.parquet" if mode == OPTIMISE else f"intervals_{mode}.parquet"

@@ -1,0 +1,137 @@
+"""One rolling step, as a worker runs it: plan the horizon, keep the step, hand the state on.
+
+:func:`run_step` is the unit of work sent to executors (a plain top-level function of
+picklable arguments).  It plans ``[start, horizon_end)`` from the carried state with
+:func:`dispatch.plan`, keeps the intervals before ``end``, settles them at real-time prices
+when asked, and returns the kept rows with the state at ``end`` (``plan.state_at(end)``).
+
+The site a step plans holds only the demand-response events that overlap its horizon
+(``plan()`` rejects an event entirely outside the horizon, on purpose).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from dispatch.assets.base import Mode
+from dispatch.backtest.settle import RtRule, settle_rt
+from dispatch.config import Site
+from dispatch.horizon import local_timestamp
+from dispatch.inputs import Inputs
+from dispatch.planner import MODEL_CACHE, plan
+from dispatch.state import SiteState
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """Solver settings for every step (``threads=1``: deterministic, one core per worker)."""
+
+    mip_rel_gap: float = 1e-4
+    time_limit_s: float | None = None
+    threads: int | None = 1
+    reuse_model: bool = True
+
+    def to_dict(self) -> dict:
+        return {
+            "mip_rel_gap": self.mip_rel_gap,
+            "time_limit_s": self.time_limit_s,
+            "threads": self.threads,
+            "reuse_model": self.reuse_model,
+        }
+
+
+@dataclass(frozen=True)
+class StepTask:
+    """Everything one step needs (picklable): the inputs are the step's horizon only."""
+
+    site: Site
+    inputs: Inputs
+    state: SiteState
+    end: pd.Timestamp
+    mode: str = Mode.OPTIMISE.value
+    settle: bool = False
+    rt_rule: RtRule | None = None
+    options: PlanOptions = field(default_factory=PlanOptions)
+    warmup: bool = False
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    """What a step hands back: the kept rows (None for a warm-up) and the state at its end."""
+
+    frame: pd.DataFrame | None
+    state_out: SiteState
+    status: str
+    status_reason: str
+    objective_usd: float
+    kept_profit_usd: float
+    timings_s: dict[str, float]
+    model_reused: bool
+    worker: str
+
+
+def site_for_horizon(site: Site, start: pd.Timestamp, end: pd.Timestamp) -> Site:
+    """``site`` with only the DR events whose window overlaps ``[start, end)``."""
+    keep = [
+        e
+        for e in site.dr_events
+        if local_timestamp(e.start, site.timezone) < end
+        and local_timestamp(e.end, site.timezone) > start
+    ]
+    if len(keep) == len(site.dr_events):
+        return site
+    return site.model_copy(update={"dr_events": keep})
+
+
+def run_step(task: StepTask) -> StepOutcome:
+    """Plan one step's horizon and keep the step (see the module docstring)."""
+    t0 = time.perf_counter()
+    index = task.inputs.index
+    horizon_end = index[-1] + pd.Timedelta(minutes=task.site.interval_minutes)
+    site = site_for_horizon(task.site, index[0], horizon_end)
+    opts = task.options
+    misses = MODEL_CACHE.misses
+    p = plan(
+        site,
+        task.inputs,
+        state=task.state,
+        mode=task.mode,
+        mip_rel_gap=opts.mip_rel_gap,
+        time_limit_s=opts.time_limit_s,
+        threads=opts.threads,
+        reuse_model=opts.reuse_model,
+    )
+    reused = opts.reuse_model and MODEL_CACHE.misses == misses
+    state_out = p.state_at(task.end)
+    kept = p.schedule.index < task.end
+    frame = None
+    kept_profit = float(p.schedule["profit_total_usd"].to_numpy()[kept].sum())
+    if not task.warmup:
+        frame = p.schedule.loc[kept].copy()
+        frame["hashprice_usd_per_ph_day"] = task.inputs.hashprice_usd_per_ph_day.to_numpy()[kept]
+        for f in site.fleets:
+            frame[f"{f.name}_mining_revenue_usd"] = p.profit_terms[
+                f"mining_revenue_{f.name}"
+            ].to_numpy()[kept]
+        if task.settle and task.inputs.rt_price_usd_per_mwh is not None:
+            rt = task.inputs.rt_price_usd_per_mwh.to_numpy()[kept]
+            settled = settle_rt(site, frame, rt, task.rt_rule)
+            frame = pd.concat([frame, settled], axis=1)
+    timings = {k: float(v) for k, v in p.timings_s.items()}
+    timings["step_s"] = time.perf_counter() - t0
+    return StepOutcome(
+        frame=frame,
+        state_out=state_out,
+        status=p.status.value,
+        status_reason=p.status_reason,
+        objective_usd=p.objective_usd,
+        kept_profit_usd=kept_profit,
+        timings_s=timings,
+        model_reused=reused,
+        worker=f"{platform.node()}:{os.getpid()}",
+    )
