@@ -133,7 +133,9 @@ LocationOpt = Annotated[
 ]
 DayOpt = Annotated[
     str | None,
-    typer.Option(help="local day YYYY-MM-DD in the site timezone [default: first day of prices]"),
+    typer.Option(
+        help="local day YYYY-MM-DD in the site timezone (default: the first day of the prices)"
+    ),
 ]
 HorizonOpt = Annotated[
     str, typer.Option(help="length from the day's local midnight: hours (24h, 36h) or days (1d)")
@@ -335,7 +337,7 @@ def plan_command(
         float | None, typer.Option(help="HiGHS time limit per solve, seconds", min=0.1)
     ] = None,
     out: Annotated[
-        Path | None, typer.Option(help="output directory [default: out/plan-<day>]")
+        Path | None, typer.Option(help="output directory (default: out/plan-<day>)")
     ] = None,
 ) -> None:
     """Plan the day ahead; write schedule.csv, plan.json, chart.png and report.html."""
