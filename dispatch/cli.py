@@ -292,9 +292,10 @@ def write_outputs(out_dir: Path, files: Mapping[str, bytes | str]) -> None:
         raise NotADirectoryError(20, "exists and is not a directory", str(out_dir))
     parent = out_dir.absolute().parent
     made = [p for p in (parent, *parent.parents) if not p.exists()]
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=parent))
+    tmp: Path | None = None
     try:
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=parent))
         umask = os.umask(0)
         os.umask(umask)
         tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the output follows the umask
@@ -310,7 +311,8 @@ def write_outputs(out_dir: Path, files: Mapping[str, bytes | str]) -> None:
         else:
             os.rename(tmp, out_dir)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
         for folder in made:  # the parents this call created, innermost first
             with contextlib.suppress(OSError):
                 folder.rmdir()

@@ -210,3 +210,22 @@ def test_validate_passes_on_good_inputs(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("ok:")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["hpc.csv", "prices.csv", "site.yaml"]
+
+
+def test_write_outputs_is_all_or_nothing(tmp_path: Path) -> None:
+    from dispatch.cli import write_outputs
+
+    target = tmp_path / "new" / "deeper" / "out"
+    with pytest.raises(TypeError):  # the second file cannot be written
+        write_outputs(target, {"a.txt": "fine", "b.txt": object()})  # type: ignore[dict-item]
+    assert list(tmp_path.iterdir()) == []  # no output, no temporary or parent directory
+
+    existing = tmp_path / "existing"
+    existing.mkdir()
+    (existing / "notes.txt").write_text("keep me")
+    (existing / "a.txt").write_text("old")
+    write_outputs(existing, {"a.txt": "new", "b.bin": b"\x00\x01"})
+    assert (existing / "a.txt").read_text() == "new"
+    assert (existing / "b.bin").read_bytes() == b"\x00\x01"
+    assert (existing / "notes.txt").read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["existing"]
