@@ -173,8 +173,10 @@ def _column(
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
         rule = "positive" if positive else "a number >= 0"
+        date_col = next(c for c in _DATE_COLUMNS if c in frame.columns)
         raise DataError(
-            f"{label}: column {name}, row {pos + 2}: {frame[name].iloc[pos]!r} is not {rule}"
+            f"{label}: column {name}, row {pos + 2} (date {frame[date_col].iloc[pos]}): "
+            f"{frame[name].iloc[pos]} is not {rule}"
         )
     return values
 

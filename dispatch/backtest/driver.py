@@ -166,39 +166,24 @@ def backtest(
         run.start_state = (
             SiteState.initial(run.scenario.site) if run.chain.warmup or state is None else state
         )
-    store = CheckpointStore(Path(out)) if out is not None else None
-    notes: list[str] = []
-    if store is not None:
-        notes += _register(store, scenarios, config, modes)
-    total = sum(len(r.chain.steps) for r in runs)
-    done = 0
-    for run in runs:
-        run.prepare(config, store)
-        done += run.next
-    if progress is not None:
-        progress(done, total)
-    reused = done
-    log.info("backtest: %d steps, %d from checkpoints", total, reused)
-    try:
-        _drive(runs, config, store, workers, scheduler, progress, done, total)
-    finally:
-        if store is not None:
-            store.flush(force=True, state="running")
-    result = _assemble(scenarios, modes, runs, store)
-    result.run.update(
-        {
-            "steps_total": total,
-            "steps_from_checkpoints": reused,
-            "steps_planned": total - reused,
-            "wall_s": time.perf_counter() - t0,
-            "workers": workers,
-            "scheduler": None if scheduler is None else str(scheduler),
-            "notes": notes,
-        }
+    job = _Job(
+        scenarios=scenarios,
+        modes=modes,
+        config=config,
+        runs=runs,
+        store=CheckpointStore(Path(out)) if out is not None else None,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        started=t0,
     )
-    if store is not None:
-        store.flush(force=True, state="finished", run=result.run)
-    return result
+    if job.store is None:
+        return job.run()
+    job.store.acquire()
+    try:
+        return job.run()
+    finally:
+        job.store.release()
 
 
 # --- configuration -----------------------------------------------------------------------
@@ -374,45 +359,82 @@ class _ChainRun:
         return task, self.step_hash(config, step, window)
 
 
-def _drive(
-    runs: list[_ChainRun],
-    config: _RunConfig,
-    store: CheckpointStore | None,
-    workers: int,
-    scheduler: Any,
-    progress: Progress | None,
-    done: int,
-    total: int,
-) -> None:
-    waiting = [r for r in runs if not r.finished]
-    if not waiting:
-        return
-    with open_executor(workers, scheduler) as (executor, capacity):
-        active: dict[cf.Future, tuple[_ChainRun, str]] = {}
+@dataclass
+class _Job:
+    """One backtest call: its chains, where they run, and where results go."""
 
-        def submit(run: _ChainRun) -> None:
-            task, h = run.task(config)
-            active[executor.submit(run_step, task)] = (run, h)
+    scenarios: list[Scenario]
+    modes: tuple[str, ...]
+    config: _RunConfig
+    runs: list[_ChainRun]
+    store: CheckpointStore | None
+    workers: int
+    scheduler: Any
+    progress: Progress | None
+    started: float
 
+    def run(self) -> BacktestResult:
+        store = self.store
+        notes = [] if store is None else _register(store, self.scenarios, self.config, self.modes)
+        total = sum(len(r.chain.steps) for r in self.runs)
+        for run in self.runs:
+            run.prepare(self.config, store)
+        reused = sum(r.next for r in self.runs)
+        log.info("backtest: %d steps, %d from checkpoints", total, reused)
         try:
-            while waiting and len(active) < capacity:
-                submit(waiting.pop(0))
-            while active:
-                finished, _ = cf.wait(list(active), return_when=cf.FIRST_COMPLETED)
-                for future in finished:
-                    run, h = active.pop(future)
-                    _accept(run, h, future.result(), store)
-                    done += 1
-                    if progress is not None:
-                        progress(done, total)
-                    if not run.finished:
-                        submit(run)
-                    elif waiting:
-                        submit(waiting.pop(0))
-        except BaseException:
-            for future in active:
-                future.cancel()
-            raise
+            self._drive(reused, total)
+        finally:
+            if store is not None:
+                store.flush(force=True, state="running")
+        result = _assemble(self.scenarios, self.modes, self.runs, store)
+        result.run.update(
+            {
+                "steps_total": total,
+                "steps_from_checkpoints": reused,
+                "steps_planned": total - reused,
+                "wall_s": time.perf_counter() - self.started,
+                "workers": self.workers,
+                "scheduler": None if self.scheduler is None else str(self.scheduler),
+                "notes": notes,
+            }
+        )
+        if store is not None:
+            store.flush(force=True, state="finished", run=result.run)
+        return result
+
+    def _drive(self, done: int, total: int) -> None:
+        """Run every unfinished chain, at most ``capacity`` at once, one step at a time."""
+        if self.progress is not None:
+            self.progress(done, total)
+        waiting = [r for r in self.runs if not r.finished]
+        if not waiting:
+            return
+        with open_executor(self.workers, self.scheduler) as (executor, capacity):
+            active: dict[cf.Future, tuple[_ChainRun, str]] = {}
+
+            def submit(run: _ChainRun) -> None:
+                task, h = run.task(self.config)
+                active[executor.submit(run_step, task)] = (run, h)
+
+            try:
+                while waiting and len(active) < capacity:
+                    submit(waiting.pop(0))
+                while active:
+                    finished, _ = cf.wait(list(active), return_when=cf.FIRST_COMPLETED)
+                    for future in finished:
+                        run, h = active.pop(future)
+                        _accept(run, h, future.result(), self.store)
+                        done += 1
+                        if self.progress is not None:
+                            self.progress(done, total)
+                        if not run.finished:
+                            submit(run)
+                        elif waiting:
+                            submit(waiting.pop(0))
+            except BaseException:
+                for future in active:
+                    future.cancel()
+                raise
 
 
 def _accept(run: _ChainRun, h: str, outcome: StepOutcome, store: CheckpointStore | None) -> None:
@@ -555,7 +577,7 @@ def _join(site: Site, runs: list[_ChainRun], store: CheckpointStore | None) -> p
         )
         if zero_fill and frame[col].isna().any():
             frame[col] = frame[col].fillna(0.0)
-    frame.index.name = "interval_start"
+    frame.index = pd.DatetimeIndex(frame.index, freq=None, name="interval_start")
     return frame
 
 

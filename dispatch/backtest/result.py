@@ -69,21 +69,28 @@ class ScenarioResult:
 
         Columns ``da_<term>_usd`` and ``rt_<term>_usd`` for the total and the terms the
         real-time settlement changes, their difference ``rt_minus_da_total_usd``, and the
-        mining energy the real-time rule curtailed.  Empty when no real-time prices were given.
+        mining energy the real-time rule curtailed; index: ``"YYYY-MM-DD"`` (or ``"YYYY-MM"``)
+        labels and a last row ``"total"``.  Empty when no real-time prices were given.
         """
         table = self.daily if period == "daily" else self.monthly
         if "rt_profit_total_usd" not in table:
             return pd.DataFrame()
-        out = pd.DataFrame(index=table.index)
+        labels = table.index
+        if isinstance(labels, pd.DatetimeIndex):
+            labels = labels.strftime("%Y-%m-%d")
+        out = pd.DataFrame(index=pd.Index(labels, name=table.index.name))
         for term in ("total", "energy_cost", "export_revenue", "mining_revenue"):
             if f"profit_{term}_usd" in table:
-                out[f"da_{term}_usd"] = table[f"profit_{term}_usd"]
-                out[f"rt_{term}_usd"] = table[f"rt_profit_{term}_usd"]
+                out[f"da_{term}_usd"] = table[f"profit_{term}_usd"].to_numpy()
+                out[f"rt_{term}_usd"] = table[f"rt_profit_{term}_usd"].to_numpy()
         out["rt_minus_da_total_usd"] = out["rt_total_usd"] - out["da_total_usd"]
-        out["mining_mwh"] = table["mining_mwh"]
-        out["rt_curtailed_mining_mwh"] = table["rt_curtailed_mining_mwh"]
-        out["mean_price_usd_per_mwh"] = table["mean_price_usd_per_mwh"]
-        out["mean_rt_price_usd_per_mwh"] = table["mean_rt_price_usd_per_mwh"]
+        for col in (
+            "mining_mwh",
+            "rt_curtailed_mining_mwh",
+            "mean_price_usd_per_mwh",
+            "mean_rt_price_usd_per_mwh",
+        ):
+            out[col] = table[col].to_numpy()
         total = out.sum(numeric_only=True)
         for col in ("mean_price_usd_per_mwh", "mean_rt_price_usd_per_mwh"):
             total[col] = float("nan")

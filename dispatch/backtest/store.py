@@ -16,13 +16,16 @@ reuses stale results (the step is planned again and its files replaced), and a r
 extended to a later end date reuses every step whose inputs did not change.
 
 The manifest is an index for people and tools (rewritten atomically, at most once a
-second, and at the end); the JSON records are what resuming trusts.
+second, and at the end); the JSON records are what resuming trusts.  One backtest writes to
+a folder at a time (a ``.lock`` file holds its process id; a dead process's lock is taken
+over).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import time
 from pathlib import Path
@@ -33,13 +36,14 @@ import pandas as pd
 
 from dispatch.backtest.calendar import Step
 from dispatch.backtest.rolling import StepOutcome
-from dispatch.errors import DataError
+from dispatch.errors import ConfigError, DataError
 from dispatch.files import atomic_path, atomic_write_text
 from dispatch.inputs import Inputs
 from dispatch.state import SiteState
 
 FORMAT = 1
 MANIFEST_INTERVAL_S = 1.0
+LOCK = ".lock"
 
 
 def digest(obj: Any) -> str:
@@ -76,6 +80,35 @@ class CheckpointStore:
         self.manifest: dict[str, Any] = {"format": FORMAT, "scenarios": {}}
         self._last_write = 0.0
         self.previous = self._read_manifest()
+
+    def acquire(self) -> None:
+        """Take the folder for this run: one backtest writes to a folder at a time.
+
+        A lock left by a run that died (``kill -9``) is taken over, and the temporary files
+        it may have left half-written are removed.
+        """
+        self.root.mkdir(parents=True, exist_ok=True)
+        lock = self.root / LOCK
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            try:
+                pid = int(lock.read_text().strip() or 0)
+            except (OSError, ValueError):
+                pid = 0
+            if pid and pid != os.getpid() and _alive(pid):
+                raise ConfigError(
+                    f"{self.root}: another backtest (process {pid}) is writing to this folder; "
+                    f"wait for it, or remove {lock} if that process is not a backtest"
+                ) from None
+            fd = os.open(lock, os.O_WRONLY | os.O_TRUNC)
+        with os.fdopen(fd, "w") as f:
+            f.write(str(os.getpid()))
+        for tmp in (self.root / "checkpoints").rglob(".*.tmp"):
+            tmp.unlink(missing_ok=True)
+
+    def release(self) -> None:
+        (self.root / LOCK).unlink(missing_ok=True)
 
     def _read_manifest(self) -> dict[str, Any]:
         if not self.manifest_path.exists():
@@ -182,3 +215,13 @@ class CheckpointStore:
 
 def state_digest(state: SiteState) -> str:
     return digest(state.to_dict())
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True

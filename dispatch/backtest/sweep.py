@@ -53,7 +53,8 @@ INPUT_SCALES = {
     "inputs.rt_price_scale": "rt_price_usd_per_mwh",
     "inputs.hpc_load_scale": "hpc_it_load_mw",
 }
-_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[([^\]]+)\]|(\.)")
+_PIECE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)((?:\[[^\].\[]+\])*)")
+_INDEX = re.compile(r"\[([^\]]+)\]")
 
 
 @dataclass(frozen=True)
@@ -200,27 +201,18 @@ def _fmt(value: Any) -> str:
 
 
 def _parse_path(key: str, source: str) -> list[str | int]:
-    """``hpc_halls[0].it_load_mw`` -> ``["hpc_halls", 0, "it_load_mw"]``."""
+    """``hpc_halls[0].it_load_mw`` -> ``["hpc_halls", 0, "it_load_mw"]`` (``[s21]`` kept
+    as the string ``"[s21]"``: the item named s21)."""
     parts: list[str | int] = []
-    pos = 0
-    expect_name = True
-    for m in _TOKEN.finditer(key):
-        if m.start() != pos:
-            break
-        pos = m.end()
-        name, index, dot = m.groups()
-        if dot:
-            expect_name = True
-            continue
-        if name is not None:
-            if not expect_name:
-                break
-            parts.append(name)
-            expect_name = False
-        else:
-            parts.append(int(index) if index.strip().lstrip("-").isdigit() else f"[{index}]")
-    if pos != len(key) or not parts or not isinstance(parts[0], str):
-        raise ConfigError(f"{source}: vary key {key!r} is not a field path like hpc_halls[0].pue")
+    for piece in key.split("."):
+        m = _PIECE.fullmatch(piece)
+        if m is None:
+            raise ConfigError(
+                f"{source}: vary key {key!r} is not a field path like hpc_halls[0].pue"
+            )
+        parts.append(m.group(1))
+        for index in _INDEX.findall(m.group(2)):
+            parts.append(int(index) if index.lstrip("-").isdigit() else f"[{index}]")
     return parts
 
 
