@@ -37,7 +37,8 @@ rule                        what must hold                                      
 ``ramp``                    starts <= ramp and stops <= ramp                              count
 ``min_up``                  on[t] >= sum of starts over the last UT intervals             count
                             (history before the horizon from the state)
-``min_down``                N - on[t] >= sum of stops over the last DT intervals          count
+``min_down``                N - on[t] >= sum of stops over the last DT intervals, with     count
+                            N = containers - containers_unavailable (in service)
 ``battery_power``           0 <= charge, discharge <= power_mw                            MW
 ``battery_soc``             soc_min <= soc[t] <= soc_max, soc[t] = soc[t-1]               MWh
                             + eta_c charge dt - discharge dt / eta_d (soc[-1] = soc0,
@@ -656,13 +657,14 @@ class _Checker:
             )
         if dt_ > 1:
             recent_stops = _window_sums(fs.recent_stops, stops, dt_)
-            idle = f.containers - on
+            in_service = f.containers - f.containers_unavailable
+            idle = in_service - on
             self.flag(
                 "min_down",
                 recent_stops - idle,
                 recent_stops > idle + INTEGER_TOL,
                 lambda t: (
-                    f"{who}: {on[t]:g} of {f.containers} containers on at {self.when(t)} "
+                    f"{who}: {on[t]:g} of {in_service} containers on at {self.when(t)} "
                     f"but {recent_stops[t]:g} were stopped in the last {dt_} intervals (min down "
                     f"{f.min_down_minutes} min)"
                 ),
