@@ -92,8 +92,11 @@ Choices:
   hashrate below the curve (revenue left unclaimed, not a broken rule).
 - **Mode.**  ``mode`` is the plan's :class:`~dispatch.Mode` (``Plan.mode``; default
   ``"optimise"``).  In ``no_miners`` and ``fallback`` the fleets start from zero running
-  containers as the model does, so their ramp limit and min up/down time are not checked
-  (the fleet is switched off at once); the mode's own rules (``mode``) are checked instead.
+  containers and no start/stop history, as the model does (the site without miners, or
+  miners switched off at once), so no stop is reported at the first interval and no ramp
+  limit or min up time carried in binds; the mode's own rules (``mode``) are checked too.
+- **Starting state.**  ``state`` as the plan got it; a fleet said to run more containers
+  than are in service (containers - containers_unavailable) starts with just those on.
 - **Derived columns must be exact.**  A starts column, a billing peak or a DR excess larger
   than the schedule implies is a violation too (it overstates a cost or the risk).
 
@@ -113,7 +116,7 @@ import pandas as pd
 from dispatch.config import MinerFleet, Site
 from dispatch.horizon import local_timestamp
 from dispatch.inputs import Inputs
-from dispatch.state import SiteState
+from dispatch.state import FleetState, SiteState
 
 if TYPE_CHECKING:
     from dispatch.results import Plan
@@ -603,7 +606,13 @@ class _Checker:
 
     def _fleet_dynamics(self, f: MinerFleet, on: np.ndarray, avail: np.ndarray) -> None:
         name, who = f.name, f"fleet {f.name}"
+        off = self.mode in ("no_miners", "fallback")
         fs = self.state.fleet(name, f.containers_initially_on)
+        in_service = f.containers - f.containers_unavailable
+        if off:  # no fleet, or switched off at once: nothing running, no history
+            fs = FleetState(on=0)
+        elif fs.on > in_service:  # the extra containers are out of service, already off
+            fs = FleetState(in_service, fs.recent_starts, fs.recent_stops)
         before = np.concatenate(([float(fs.on)], on[:-1]))
         starts, stops = np.clip(on - before, 0, None), np.clip(before - on, 0, None)
         count_tol = np.full(self.n, INTEGER_TOL)
@@ -611,7 +620,6 @@ class _Checker:
         self.equal("starts", f"{who}: stops", self.c(f"{name}_stops"), stops, count_tol)
         cost = f.startup_cost_usd_per_container
         self.profit("startup_cost", -cost * starts, self.money_tol(cost, starts))
-        off = self.mode in ("no_miners", "fallback")
         if off:
             self.flag(
                 "mode",
@@ -619,7 +627,6 @@ class _Checker:
                 np.abs(on) > INTEGER_TOL,
                 lambda t: f"{who}: {on[t]:g} containers on at {self.when(t)} in a {self.mode} plan",
             )
-            return  # the fleet is switched off at once: its ramp and min up/down do not bind
         if self.mode == "always_on":
             self.equal("mode", f"{who}: containers on in an always_on plan", on, avail, count_tol)
             if f.power_target is not None:
@@ -657,7 +664,6 @@ class _Checker:
             )
         if dt_ > 1:
             recent_stops = _window_sums(fs.recent_stops, stops, dt_)
-            in_service = f.containers - f.containers_unavailable
             idle = in_service - on
             self.flag(
                 "min_down",

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import tiny_site
 
+from conftest import tiny_site
 from dispatch import (
     FleetState,
     Inputs,
@@ -350,19 +350,36 @@ def test_simultaneous_charge_at_a_positive_price_is_only_informational(every_pla
     assert [v.rule for v in infos] == ["battery_simultaneous"]
 
 
-def test_min_up_counts_starts_carried_in_from_the_state(every_plan):
-    """A schedule that stops containers at t=0 is fine from the site file's state, and a
-    min-up breach when the state says they were started in the interval before."""
-    site, inputs = every_plan.site, every_plan.inputs
-    p = plan(site, inputs, mode="no_miners")
-    s = p.schedule
-    assert check_schedule(site, inputs, s, state=p.state_in) == []  # 2 stops at t=0, ramp 2
-    started = p.state_in.replace(
-        fleets={**p.state_in.fleets, "s21": FleetState(on=2, recent_starts=(2,))}
+def test_min_up_counts_starts_carried_in_from_the_state():
+    """Containers switched off for a spike at t = 0 are fine from the site file's state, and
+    a min-up breach when the state says they were started in the interval before."""
+    site = tiny_site(
+        fleets=[
+            {
+                "name": "f",
+                "miner": {"model": "m", "hashrate_th_s": 200.0, "power_w": 3500.0},
+                "miners_per_container": 500,
+                "containers": 2,
+                "containers_initially_on": 2,
+                "min_up_minutes": 180,
+            }
+        ]
     )
+    idx = site_index(site, START, hours=4)
+    inputs = Inputs(
+        price_usd_per_mwh=pd.Series([900.0, 900.0, 20.0, 20.0], index=idx),
+        hashprice_usd_per_ph_day=pd.Series(55.0, index=idx),
+    )
+    p = plan(site, inputs)
+    s = p.schedule
+    assert s["f_containers_on"].tolist() == [0, 0, 2, 2]
+    assert check_plan(p) == []
+    started = SiteState.initial(site).replace(fleets={"f": FleetState(on=2, recent_starts=(2,))})
     found = check_schedule(site, inputs, s, state=started)
     # min up is 3 intervals: the start just before the horizon binds at t = 0 and t = 1
     assert [(v.rule, v.interval) for v in found] == [("min_up", s.index[0]), ("min_up", s.index[1])]
+    # and the planner, given that state, keeps them on
+    assert plan(site, inputs, state=started).schedule["f_containers_on"].tolist()[:2] == [2, 2]
 
 
 def test_fuel_already_used_today_counts_against_the_budget(every_plan):
