@@ -68,7 +68,22 @@ class SiteModel:
         if self._session is None:
             self._session = HighsSession(self.model)
         changed, self._changed_vars = self._changed_vars, []
-        return self._session.solve(options, changed_vars=changed)
+        return self._session.solve(options, changed_vars=changed, warm_start=self._round)
+
+    def _round(self, values_of) -> list:  # type: ignore[no-untyped-def]
+        """Each asset's rounding of the LP relaxation, as (integer variable, values) pairs."""
+        hints = []
+        for asset in self.assets:
+            block = self.blocks[asset.name]
+            lp = Values(
+                {
+                    var.local_name: values_of(var)
+                    for var in block.component_objects(pyo.Var, descend_into=False)
+                }
+            )
+            for name, ints in asset.round_relaxation(block, lp).items():
+                hints.append((block.component(name), ints))
+        return hints
 
     def values(self) -> dict[str, Values]:
         """Every block's variable values as arrays; integer variables rounded."""

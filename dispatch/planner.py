@@ -62,11 +62,15 @@ def plan(
     status ``"at_risk"`` and names the intervals and the cause in ``plan.status_reason``.
     """
     t0 = time.perf_counter()
-    options = SolveOptions(
-        mip_rel_gap=mip_rel_gap, time_limit_s=time_limit_s, threads=threads, log=log
-    )
     data = plan_data(
         site, inputs, state if state is not None else SiteState.initial(site), Mode(mode)
+    )
+    options = SolveOptions(
+        mip_rel_gap=mip_rel_gap,
+        mip_abs_gap_usd=max(mip_rel_gap * energy_value_usd(site, data), 1e-6),
+        time_limit_s=time_limit_s,
+        threads=threads,
+        log=log,
     )
     if reuse_model:
         misses = MODEL_CACHE.misses
@@ -116,6 +120,14 @@ def plan(
         started=t0,
         results_started=t2,
     )
+
+
+def energy_value_usd(site: Site, data: PlanData) -> float:
+    """The scale of money a plan moves: import limit x |price| summed over the horizon, USD.
+
+    ``mip_rel_gap`` times this is the absolute MIP gap (see :class:`SolveOptions`).
+    """
+    return float(np.abs(data.price_usd_per_mwh).sum() * site.grid.import_limit_mw * data.dt_h)
 
 
 def plan_data(site: Site, inputs: Inputs, state: SiteState, mode: Mode) -> PlanData:

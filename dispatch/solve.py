@@ -14,8 +14,13 @@ from __future__ import annotations
 import enum
 import math
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+import highspy
+import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.errors import ApplicationError
 from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
@@ -46,12 +51,21 @@ class SolveStatus(enum.StrEnum):
 
 @dataclass(frozen=True)
 class SolveOptions:
-    """Solver settings; the defaults suit a day-ahead plan."""
+    """Solver settings; the defaults suit a day-ahead plan.
+
+    HiGHS stops when the incumbent is within ``mip_rel_gap`` of the bound relative to the
+    objective, *or* within ``mip_abs_gap_usd`` in absolute terms.  The planner sets the
+    absolute gap to ``mip_rel_gap`` times the site's energy value over the horizon (import
+    limit x |price| x duration): a site whose profit is close to zero would otherwise be held
+    to a relative gap of a near-zero number, i.e. to cents, for no operational benefit.
+    """
 
     mip_rel_gap: float = DEFAULT_MIP_REL_GAP
+    mip_abs_gap_usd: float = 1e-6
     time_limit_s: float | None = None
     threads: int | None = None
     log: bool = False
+    warm_start: bool = True  # seed HiGHS with the rounded LP relaxation (see HighsSession)
 
     def __post_init__(self) -> None:
         if not 0 <= self.mip_rel_gap < 1:
@@ -95,7 +109,21 @@ class SolveResult:
 
 
 class HighsSession:
-    """A persistent HiGHS instance bound to one Pyomo model."""
+    """A persistent HiGHS instance bound to one Pyomo model.
+
+    Each solve: send the changes (every mutable parameter, the bounds of the changed
+    variables), clear HiGHS's previous solution, optionally seed a MIP start (below), run.
+
+    **MIP start from the LP relaxation.**  Most of a site's integer decisions are settled by
+    the LP relaxation; the few fractional ones (a container filling the last MW under the
+    import limit, a genset idling at a fractional minimum load) are where HiGHS's own
+    heuristics spend seconds on long horizons.  So the session first solves the relaxation,
+    asks the model to round it (each asset knows how: nearest count, charge where the LP
+    charges), and hands the rounded integers to HiGHS as a partial solution, which HiGHS
+    completes with an LP and uses as its first incumbent if feasible (it ignores it if
+    not).  On the sample site's 48-hour 5-minute horizon this cuts HiGHS's time several-fold;
+    the result is the same MIP, solved to the same gap.
+    """
 
     def __init__(self, model: pyo.ConcreteModel) -> None:
         self._model = model
@@ -107,70 +135,123 @@ class HighsSession:
         if not available:
             raise SolverError("HiGHS (highspy) is not installed or cannot be loaded")
         self._instance_set = False
+        self._columns: dict[int, np.ndarray] = {}
 
-    def solve(self, options: SolveOptions, changed_vars: list | None = None) -> SolveResult:
-        """Solve and load the values.
-
-        After the first solve only the changes are sent to HiGHS: every mutable parameter
-        (objective coefficients, right-hand sides) and the bounds of ``changed_vars``.
-        """
+    def solve(
+        self,
+        options: SolveOptions,
+        changed_vars: list | None = None,
+        warm_start: WarmStart | None = None,
+    ) -> SolveResult:
+        """Send the changes, seed the MIP start, solve and load the values."""
         kwds: dict = {
             "load_solutions": False,
             "raise_exception_on_nonoptimal_result": False,
             "rel_gap": options.mip_rel_gap,
             "tee": options.log,
-            "solver_options": {"mip_abs_gap": 1e-6},
+            "solver_options": {"mip_abs_gap": options.mip_abs_gap_usd, "time_limit": math.inf},
         }
-        if options.time_limit_s is not None:
-            kwds["time_limit"] = options.time_limit_s
         if options.threads is not None:
             kwds["threads"] = options.threads
-        if self._instance_set:
-            updates = self._solver.config.auto_updates
-            for flag in (
-                "check_for_new_or_removed_constraints",
-                "check_for_new_or_removed_vars",
-                "check_for_new_or_removed_params",
-                "check_for_new_objective",
-                "update_constraints",
-                "update_vars",
-                "update_named_expressions",
-                "update_objective",
-            ):
-                setattr(updates, flag, False)
         with _SOLVE_LOCK:
+            t0 = time.perf_counter()
             clock_before = self._highs_clock()
             try:
-                if self._instance_set:
-                    if changed_vars:
-                        self._solver.update_variables(changed_vars)
-                    self._clear_previous_solution()
+                self._push(changed_vars or [])
+                highs = self._highs()
+                highs.clearSolver()
+                if warm_start is not None and options.warm_start:
+                    highs.setOptionValue("output_flag", options.log)
+                    try:
+                        self._seed(highs, warm_start, options.time_limit_s)
+                    finally:
+                        highs.setOptionValue("output_flag", True)  # Pyomo captures the log
+                if options.time_limit_s is not None:  # what the relaxation left of it
+                    spent = time.perf_counter() - t0
+                    kwds["solver_options"]["time_limit"] = max(options.time_limit_s - spent, 1e-3)
                 results = self._solver.solve(self._model, **kwds)
             except (ApplicationError, RuntimeError, ValueError, OSError) as exc:
                 return SolveResult(SolveStatus.ERROR, message=f"HiGHS failed: {exc}")
-            self._instance_set = True
             status = _status(results)
             if status.has_solution:
                 results.solution_loader.load_vars()
-        timing = results.timing_info
+            highs_s = self._highs_clock() - clock_before
         return SolveResult(
             status=status,
             objective_usd=results.incumbent_objective,
             bound_usd=results.objective_bound,
-            highs_time_s=float(getattr(timing, "highs_time", 0.0) or 0.0) - clock_before,
-            wall_time_s=float(getattr(timing, "wall_time", 0.0) or 0.0),
+            highs_time_s=highs_s,
+            wall_time_s=time.perf_counter() - t0,
             message=str(results.termination_condition.name),
         )
+
+    def _push(self, changed_vars: list) -> None:
+        """Hand the model to HiGHS the first time; afterwards only what changed."""
+        if not self._instance_set:
+            self._solver.set_instance(self._model)
+            self._instance_set = True
+            updates = self._solver.config.auto_updates
+            for flag in _AUTO_UPDATES:
+                setattr(updates, flag, False)
+            return
+        if changed_vars:
+            self._solver.update_variables(changed_vars)
+        self._solver.update_parameters()
+
+    def _seed(self, highs, warm_start: WarmStart, time_limit_s: float | None) -> None:  # type: ignore[no-untyped-def]
+        """Solve the LP relaxation, round it through ``warm_start``, set it as a MIP start."""
+        highs.setOptionValue("solve_relaxation", True)
+        if time_limit_s is not None:
+            highs.setOptionValue("time_limit", float(time_limit_s))
+        try:
+            highs.run()
+            ok = highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
+            lp = np.asarray(highs.getSolution().col_value) if ok else None
+        finally:
+            highs.setOptionValue("solve_relaxation", False)
+        highs.clearSolver()
+        if lp is None:
+            return
+        hints = warm_start(lambda var: lp[self._cols(var)])
+        if not hints:
+            return
+        index = np.concatenate([self._cols(var) for var, _ in hints]).astype(np.int32)
+        values = np.concatenate([np.asarray(v, dtype=float) for _, v in hints])
+        highs.setSolution(len(index), index, values)
+
+    def _cols(self, var) -> np.ndarray:  # type: ignore[no-untyped-def]
+        """HiGHS column of each element of an indexed variable (cached)."""
+        cols = self._columns.get(id(var))
+        if cols is None:
+            col_of = self._solver._pyomo_var_to_solver_var_map
+            cols = np.fromiter((col_of[id(v)] for v in var.values()), dtype=np.int64)
+            self._columns[id(var)] = cols
+        return cols
+
+    def _highs(self):  # type: ignore[no-untyped-def]
+        return self._solver._solver_model  # the highspy.Highs behind Pyomo's interface
 
     def _highs_clock(self) -> float:
         """HiGHS's run clock (cumulative over the instance's life), seconds."""
         highs = getattr(self._solver, "_solver_model", None)
         return float(highs.getRunTime()) if highs is not None else 0.0
 
-    def _clear_previous_solution(self) -> None:
-        highs = getattr(self._solver, "_solver_model", None)
-        if highs is not None and hasattr(highs, "clearSolver"):
-            highs.clearSolver()
+
+#: A callback that turns LP relaxation values (``values_of(indexed_var) -> array``) into a
+#: MIP start: a list of (indexed integer variable, integer values).
+WarmStart = Callable[[Callable[[Any], np.ndarray]], list[tuple[Any, np.ndarray]]]
+
+_AUTO_UPDATES = (
+    "check_for_new_or_removed_constraints",
+    "check_for_new_or_removed_vars",
+    "check_for_new_or_removed_params",
+    "check_for_new_objective",
+    "update_constraints",
+    "update_vars",
+    "update_parameters",
+    "update_named_expressions",
+    "update_objective",
+)
 
 
 def _status(results) -> SolveStatus:  # type: ignore[no-untyped-def]

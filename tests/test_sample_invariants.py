@@ -1,4 +1,4 @@
-"""Invariants of plans on the bundled sample site (a day, and the whole week)."""
+"""Invariants of plans on the bundled sample site (its first day, and its first two days)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from conftest import BALANCE_TOL_MW, OBJ_RTOL
 from dispatch import load_sample, plan
 
 
-@pytest.fixture(scope="module", params=["day", "week"])
+@pytest.fixture(scope="module", params=["day", "two_days"])
 def sample_plan(request):
-    site, inputs = load_sample(day="2026-08-17") if request.param == "day" else load_sample()
+    site, week = load_sample()
+    hours = 24 if request.param == "day" else 48
+    inputs = week.window(week.index[0], week.index[0] + pd.Timedelta(hours=hours))
     return site, plan(site, inputs)
 
 

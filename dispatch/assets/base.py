@@ -129,6 +129,11 @@ class Asset(Protocol):
         """``state`` with this asset's part replaced by its state after interval k."""
         ...
 
+    def round_relaxation(self, b: pyo.Block, lp: Values) -> dict[str, np.ndarray]:
+        """A MIP start for this asset's integer variables from LP relaxation values
+        (``{}`` if it has none): see :class:`dispatch.solve.HighsSession`."""
+        ...
+
 
 def set_param(param: pyo.Param, values: np.ndarray | float) -> None:
     """Write an array (or one number) into an indexed mutable Param over 0..n-1."""

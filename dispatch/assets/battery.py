@@ -38,6 +38,7 @@ from dispatch.assets.base import (
     Term,
     Values,
     mutable,
+    param_values,
     set_bounds,
     set_param,
 )
@@ -126,3 +127,7 @@ class BatteryAsset:
 
     def state_after(self, v: Values, k: int, data: PlanData, state: SiteState) -> SiteState:
         return state.replace(battery_soc_mwh=float(v["soc_mwh"][k]))
+
+    def round_relaxation(self, b: pyo.Block, lp: Values) -> dict[str, np.ndarray]:
+        # charge where the relaxation charges (and the binary is free: buy price <= 0)
+        return {"charging": (lp["charge_mw"] > 1e-6) * param_values(b.gated)}

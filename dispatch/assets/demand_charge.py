@@ -68,3 +68,6 @@ class DemandChargeAsset:
     def state_after(self, v: Values, k: int, data: PlanData, state: SiteState) -> SiteState:
         ts = data.horizon.index[k]
         return state.replace(peak_so_far_mw=float(v["peak_mw"][k]), peak_month=(ts.year, ts.month))
+
+    def round_relaxation(self, b: pyo.Block, lp: Values) -> dict[str, np.ndarray]:
+        return {}

@@ -270,6 +270,9 @@ class FleetAsset:
         )
         return state.replace(fleets={**state.fleets, f.name: new})
 
+    def round_relaxation(self, b: pyo.Block, lp: Values) -> dict[str, np.ndarray]:
+        return {"on": np.round(lp["on"])}
+
 
 def _history(recent: tuple[int, ...], window: int, n_rows: int) -> np.ndarray:
     """Starts (or stops) before the horizon that still count in row t's window.

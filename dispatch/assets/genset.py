@@ -151,3 +151,6 @@ class GensetAsset:
             fuel_used_today_mmbtu={**state.fuel_used_today_mmbtu, g.name: fuel},
             fuel_day=data.horizon.index[k].strftime("%Y-%m-%d"),
         )
+
+    def round_relaxation(self, b: pyo.Block, lp: Values) -> dict[str, np.ndarray]:
+        return {"units_on": np.round(lp["units_on"])}

@@ -79,3 +79,6 @@ class GridAsset:
 
     def state_after(self, v: Values, k: int, data: PlanData, state: SiteState) -> SiteState:
         return state
+
+    def round_relaxation(self, b: pyo.Block, lp: Values) -> dict[str, np.ndarray]:
+        return {}

@@ -68,3 +68,6 @@ class HpcAsset:
 
     def state_after(self, v: Values, k: int, data: PlanData, state: SiteState) -> SiteState:
         return state
+
+    def round_relaxation(self, b: pyo.Block, lp: Values) -> dict[str, np.ndarray]:
+        return {}
