@@ -212,19 +212,22 @@ class HighsSession:
         highs.clearSolver()
         if lp is None:
             return
-        hints = warm_start(lambda var: lp[self._cols(var)])
+        hints = warm_start(lambda var: _at(lp, self._cols(var)))
         if not hints:
             return
         index = np.concatenate([self._cols(var) for var, _ in hints]).astype(np.int32)
         values = np.concatenate([np.asarray(v, dtype=float) for _, v in hints])
-        highs.setSolution(len(index), index, values)
+        known = index >= 0
+        if known.any():
+            highs.setSolution(int(known.sum()), index[known], values[known])
 
     def _cols(self, var) -> np.ndarray:  # type: ignore[no-untyped-def]
-        """HiGHS column of each element of an indexed variable (cached)."""
+        """HiGHS column of each element of an indexed variable (cached); -1 for an element
+        no constraint or objective uses (Pyomo does not hand those to HiGHS)."""
         cols = self._columns.get(id(var))
         if cols is None:
             col_of = self._solver._pyomo_var_to_solver_var_map
-            cols = np.fromiter((col_of[id(v)] for v in var.values()), dtype=np.int64)
+            cols = np.fromiter((col_of.get(id(v), -1) for v in var.values()), dtype=np.int64)
             self._columns[id(var)] = cols
         return cols
 
@@ -235,6 +238,11 @@ class HighsSession:
         """HiGHS's run clock (cumulative over the instance's life), seconds."""
         highs = getattr(self._solver, "_solver_model", None)
         return float(highs.getRunTime()) if highs is not None else 0.0
+
+
+def _at(lp: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """LP values of the columns, NaN where a variable is not in HiGHS's model."""
+    return np.where(cols >= 0, lp[np.maximum(cols, 0)], np.nan)
 
 
 #: A callback that turns LP relaxation values (``values_of(indexed_var) -> array``) into a
