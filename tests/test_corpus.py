@@ -146,6 +146,7 @@ CASES = [
          intervals=92, cli=True),
     Case("dst_25_hour_day", (), prices="prices_fall_back.csv", day="2026-11-01", intervals=100),
     Case("hashprice_daily_file", (), hashprice="hashprice_ok.csv"),
+    Case("dr_credit_without_cap", (), site="site_dr_credit_only.yaml"),
     Case("hpc_above_import_and_generation",
          ("hpc load not fully served", "8 intervals", "2026-08-17 14:00 to 2026-08-17 15:45",
           "above what the site can supply", "57.0 mw"),
