@@ -21,7 +21,7 @@ OBJ_RTOL = 1e-6
 def shared_data() -> Path:
     """``../shared/data`` (real ERCOT and Coin Metrics data); skip when it is absent."""
     if not SHARED_DATA.is_dir():
-        pytest.skip(f"real reference data not found at {SHARED_DATA} (only CI and dev machines have it)")
+        pytest.skip(f"real reference data not found at {SHARED_DATA} (CI and dev machines have it)")
     return SHARED_DATA
 
 
