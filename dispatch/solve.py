@@ -11,6 +11,7 @@ must not depend on which worker solved which step).
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import math
 import threading
@@ -136,6 +137,7 @@ class HighsSession:
             raise SolverError("HiGHS (highspy) is not installed or cannot be loaded")
         self._instance_set = False
         self._columns: dict[int, np.ndarray] = {}
+        self._objective: Any = None
 
     def solve(
         self,
@@ -153,6 +155,7 @@ class HighsSession:
         }
         if options.threads is not None:
             kwds["threads"] = options.threads
+        seeded = False
         with _SOLVE_LOCK:
             t0 = time.perf_counter()
             clock_before = self._highs_clock()
@@ -163,7 +166,7 @@ class HighsSession:
                 if warm_start is not None and options.warm_start:
                     highs.setOptionValue("output_flag", options.log)
                     try:
-                        self._seed(highs, warm_start, options.time_limit_s)
+                        seeded = self._seed(highs, warm_start, options.time_limit_s)
                     finally:
                         highs.setOptionValue("output_flag", True)  # Pyomo captures the log
                 if options.time_limit_s is not None:  # what the relaxation left of it
@@ -176,6 +179,8 @@ class HighsSession:
             if status.has_solution:
                 results.solution_loader.load_vars()
             highs_s = self._highs_clock() - clock_before
+        if seeded and status.has_solution and not self._objective_agrees(results):
+            return self._solve_unseeded(options, t0, highs_s)
         return SolveResult(
             status=status,
             objective_usd=results.incumbent_objective,
@@ -183,6 +188,33 @@ class HighsSession:
             highs_time_s=highs_s,
             wall_time_s=time.perf_counter() - t0,
             message=str(results.termination_condition.name),
+        )
+
+    def _objective_agrees(self, results) -> bool:  # type: ignore[no-untyped-def]
+        """HiGHS's incumbent objective equals the model's objective at the loaded values."""
+        if self._objective is None:
+            self._objective = next(self._model.component_data_objects(pyo.Objective, active=True))
+        value = float(pyo.value(self._objective))
+        reported = results.incumbent_objective
+        return reported is not None and abs(reported - value) <= 1e-6 * max(1.0, abs(value))
+
+    def _solve_unseeded(self, options: SolveOptions, t0: float, highs_s: float) -> SolveResult:
+        """Solve again without the MIP start.
+
+        HiGHS (seen with highspy 1.16) can value a MIP start differently in its presolved
+        space than in the original one, and then stop on it with an objective and a bound
+        that are off by the difference (a plan claimed optimal that may not be); a seeded
+        solve whose reported objective disagrees with the loaded schedule is done again
+        without the seed, within what is left of the time limit.
+        """
+        limit = options.time_limit_s
+        if limit is not None:
+            limit = max(limit - (time.perf_counter() - t0), 1e-3)
+        retry = self.solve(dataclasses.replace(options, warm_start=False, time_limit_s=limit))
+        return dataclasses.replace(
+            retry,
+            highs_time_s=retry.highs_time_s + highs_s,
+            wall_time_s=time.perf_counter() - t0,
         )
 
     def _push(self, changed_vars: list) -> None:
@@ -198,8 +230,9 @@ class HighsSession:
             self._solver.update_variables(changed_vars)
         self._solver.update_parameters()
 
-    def _seed(self, highs, warm_start: WarmStart, time_limit_s: float | None) -> None:  # type: ignore[no-untyped-def]
-        """Solve the LP relaxation, round it through ``warm_start``, set it as a MIP start."""
+    def _seed(self, highs, warm_start: WarmStart, time_limit_s: float | None) -> bool:  # type: ignore[no-untyped-def]
+        """Solve the LP relaxation, round it through ``warm_start``, set it as a MIP start;
+        False when there is none (the relaxation did not solve in time, nothing to round)."""
         highs.setOptionValue("solve_relaxation", True)
         if time_limit_s is not None:
             highs.setOptionValue("time_limit", float(time_limit_s))
@@ -211,15 +244,17 @@ class HighsSession:
             highs.setOptionValue("solve_relaxation", False)
         highs.clearSolver()
         if lp is None:
-            return
+            return False
         hints = warm_start(lambda var: _at(lp, self._cols(var)))
         if not hints:
-            return
+            return False
         index = np.concatenate([self._cols(var) for var, _ in hints]).astype(np.int32)
         values = np.concatenate([np.asarray(v, dtype=float) for _, v in hints])
         known = index >= 0
-        if known.any():
-            highs.setSolution(int(known.sum()), index[known], values[known])
+        if not known.any():
+            return False
+        highs.setSolution(int(known.sum()), index[known], values[known])
+        return True
 
     def _cols(self, var) -> np.ndarray:  # type: ignore[no-untyped-def]
         """HiGHS column of each element of an indexed variable (cached); -1 for an element
