@@ -5,12 +5,19 @@ auxiliary MW, ``H`` = nameplate TH/s; ``N`` containers; ``UT``/``DT`` min up/dow
 
     on[t]       integer in [lb[t], available[t]]     containers running (bounds set per plan:
                                                      lb = available in the always-on case)
-    up[t], down[t] in [0, ramp]                      containers started / stopped in t
+    up[t], down[t] in [0, ramp + forced]             containers started / stopped in t
+                                                     (bounds set per plan, see below)
 
     starts[t]:   up[t] - down[t] = on[t] - on[t-1]                (on[-1] = on_initial)
     min_up[t]:   on[t]     >= sum(up[t-UT+1 .. t])   + history of starts before the horizon
     min_down[t]: N_s - on[t] >= sum(down[t-DT+1 .. t]) + history of stops before the horizon
                  (N_s = N - containers_unavailable: the containers in service)
+
+The ramp limit binds the starts and stops the operator chooses, not those an availability
+change forces: ``down[t] <= ramp + max(0, avail[t-1] - avail[t])`` (an outage takes its
+containers out at once; ``avail[-1]`` = the containers on at the start), and in the
+always-on case ``up[t] <= ramp + max(0, avail[t] - avail[t-1])`` (containers back from an
+outage all start).
 
 Without a power target the miners run at nameplate: mining MW = (P + aux) * on[t] and
 hashrate = H * on[t].  With a power target ``[min_frac, max_frac]`` and a concave curve::
@@ -190,6 +197,11 @@ class FleetAsset:
         changed = set_bounds(b.on, on_lb, on_ub)
         fs = self.start_state(data)
         b.on_initial.set_value(float(fs.on))
+        ramp = float(f.ramp_limit_containers_per_interval or f.containers)
+        change = np.diff(avail, prepend=float(fs.on))
+        forced_up = np.clip(change, 0, None) if data.mode == Mode.ALWAYS_ON else 0.0
+        changed += set_bounds(b.up, 0.0, ramp + forced_up)
+        changed += set_bounds(b.down, 0.0, ramp + np.clip(-change, 0, None))
         coef = data.hashprice_usd_per_ph_day * (1 - f.pool_fee_frac) * data.dt_h / 24
         if f.power_target is None:
             coef = coef * f.container_hashrate_th_s / 1000
