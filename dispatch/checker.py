@@ -34,7 +34,9 @@ rule                        what must hold                                      
                             a_k (mining - aux on) + b_k on for every curve segment k
 ``starts``                  starts = max(0, on[t] - on[t-1]),                             count
                             stops = max(0, on[t-1] - on[t])
-``ramp``                    starts <= ramp and stops <= ramp                              count
+``ramp``                    stops <= ramp + max(0, avail[t-1] - avail[t]) (an outage      count
+                            stops its containers at once; avail[-1] = on at the start);
+                            starts <= ramp (+ max(0, avail[t] - avail[t-1]) if always_on)
 ``min_up``                  on[t] >= sum of starts over the last UT intervals             count
                             (history before the horizon from the state)
 ``min_down``                N - on[t] >= sum of stops over the last DT intervals, with     count
@@ -640,14 +642,22 @@ class _Checker:
                 )
         ramp = f.ramp_limit_containers_per_interval
         if ramp is not None:
-            for what, moves in (("started", starts), ("stopped", stops)):
+            change = np.diff(avail, prepend=float(fs.on))
+            forced_stops = np.clip(-change, 0, None)
+            forced_starts = np.clip(change, 0, None) if self.mode == "always_on" else 0 * change
+            for what, moves, forced in (
+                ("started", starts, forced_starts),
+                ("stopped", stops, forced_stops),
+            ):
+                limit = ramp + forced
                 self.flag(
                     "ramp",
-                    moves - ramp,
-                    moves > ramp + INTEGER_TOL,
-                    lambda t, what=what, moves=moves: (
-                        f"{who}: {moves[t]:g} containers {what} "
-                        f"at {self.when(t)} but the ramp limit is {ramp} per interval"
+                    moves - limit,
+                    moves > limit + INTEGER_TOL,
+                    lambda t, what=what, moves=moves, forced=forced: (
+                        f"{who}: {moves[t]:g} containers {what} at {self.when(t)} but the ramp "
+                        f"limit is {ramp} per interval"
+                        + (f" (+{forced[t]:g} for the availability change)" if forced[t] else "")
                     ),
                 )
         ut, dt_ = self.site.intervals(f.min_up_minutes), self.site.intervals(f.min_down_minutes)

@@ -465,3 +465,39 @@ def test_min_down_does_not_count_containers_out_of_service():
     assert check_plan(p) == []
     # off for the spike and for min down time (2 intervals) around it: two equal optima
     assert p.schedule["f_containers_on"].tolist() in ([2, 0, 0, 2, 2], [2, 2, 0, 0, 2])
+
+
+def test_an_outage_larger_than_the_ramp_limit_stops_its_containers_at_once():
+    """Four of six running containers go into maintenance at 01:00 and come back at 03:00;
+    the ramp limit (1 per interval) binds the operator's moves, not the outage's."""
+    site = tiny_site(
+        fleets=[
+            {
+                "name": "f",
+                "miner": {"model": "m", "hashrate_th_s": 200.0, "power_w": 3500.0},
+                "miners_per_container": 500,
+                "containers": 6,
+                "containers_initially_on": 6,
+                "ramp_limit_containers_per_interval": 1,
+                "outages": [{"start": f"{START} 01:00", "end": f"{START} 03:00", "containers": 4}],
+            }
+        ]
+    )
+    idx = site_index(site, START, hours=5)
+    inputs = Inputs(
+        price_usd_per_mwh=pd.Series(20.0, index=idx),
+        hashprice_usd_per_ph_day=pd.Series(50.0, index=idx),
+    )
+    p = plan(site, inputs)
+    assert p.status.ok, p.status_reason  # not the fallback plan
+    assert p.schedule["f_containers_on"].tolist() == [6, 2, 2, 3, 4]  # back one at a time
+    assert check_plan(p) == []
+    always = plan(site, inputs, mode="always_on")
+    assert always.schedule["f_containers_on"].tolist() == [6, 2, 2, 6, 6]
+    assert check_plan(always) == []
+    s = p.schedule.copy()
+    s.loc[idx[1], "f_containers_on"] = 0.0  # 6 stops: the outage's 4 + 2 (ramp limit 1)
+    found = [v for v in check_schedule(site, inputs, s) if v.rule == "ramp"]
+    # 6 stops at 01:00 (limit 1 + 4), then 2 starts at 02:00 (limit 1)
+    assert [(v.interval, v.amount) for v in found] == [(idx[1], 1.0), (idx[2], 1.0)]
+    assert "(+4 for the availability change)" in found[0].detail
