@@ -565,13 +565,15 @@ class _Checker:
                 frac,
                 np.full(self.n, 1e-6),
             )
-            curve = _curve_ceiling_th_s(f, asic, on)
+            curve, slope = _curve_ceiling_th_s(f, asic, on)
+            # the curve moves by slope x (the power's tolerance): TH/s per MW of miners
+            curve_tol = self.tol(hashrate, curve) + slope * self.tol(asic)
             self.at_most(
                 "hashrate",
                 f"{who}: hashrate TH/s",
                 hashrate,
                 curve,
-                self.tol(hashrate, curve),
+                curve_tol,
                 "the power-to-hashrate curve's value",
             )
             self.at_least(
@@ -586,7 +588,7 @@ class _Checker:
             self.flag(
                 "hashrate_below_curve",
                 short,
-                short > self.tol(hashrate, curve),
+                short > curve_tol,
                 lambda t: (
                     f"{who}: hashrate {hashrate[t]:.6g} TH/s at {self.when(t)} is below "
                     f"the curve's {curve[t]:.6g} TH/s at this power (revenue left unclaimed)"
@@ -1009,16 +1011,21 @@ class _Checker:
         )
 
 
-def _curve_ceiling_th_s(f: MinerFleet, asic_mw: np.ndarray, on: np.ndarray) -> np.ndarray:
-    """The concave curve's hashrate, TH/s: ``min_k a_k * asic_mw + b_k * on``."""
+def _curve_ceiling_th_s(
+    f: MinerFleet, asic_mw: np.ndarray, on: np.ndarray
+) -> tuple[np.ndarray, float]:
+    """The concave curve's hashrate, TH/s: ``min_k a_k * asic_mw + b_k * on``, and the
+    steepest slope ``max_k |a_k|`` (TH/s per MW)."""
     assert f.power_target is not None
     p_mw, h_th = f.asic_power_mw, f.container_hashrate_th_s
     ceiling = np.full(len(on), np.inf)
+    steepest = 0.0
     for (p0, h0), (p1, h1) in itertools.pairwise(f.power_target.curve_points):
         a = h_th * (h1 - h0) / (p_mw * (p1 - p0))  # TH/s per MW of miners
         b = h_th * h0 - a * p_mw * p0  # TH/s per running container
         ceiling = np.minimum(ceiling, a * asic_mw + b * on)
-    return ceiling
+        steepest = max(steepest, abs(a))
+    return ceiling, steepest
 
 
 def _window_sums(history: Sequence[int], moves: np.ndarray, window: int) -> np.ndarray:
