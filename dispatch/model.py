@@ -85,10 +85,11 @@ class SiteModel:
                 hints.append((block.component(name), ints))
         return hints
 
-    def values(self) -> dict[str, Values]:
-        """Every block's variable values as arrays; integer variables rounded."""
+    def values(self, data: PlanData) -> dict[str, Values]:
+        """Every block's variable values as arrays (integers rounded), tidied by the assets."""
         out: dict[str, Values] = {}
-        for name, block in self.blocks.items():
+        for asset in self.assets:
+            block = self.blocks[asset.name]
             vals = Values()
             for var in block.component_objects(pyo.Var, descend_into=False):
                 arr = np.fromiter(
@@ -100,7 +101,7 @@ class SiteModel:
                     close = np.abs(arr - rounded) <= INTEGER_TOL
                     arr = np.where(close, rounded, arr) + 0.0  # no -0.0
                 vals.arrays[var.local_name] = arr
-            out[name] = vals
+            out[asset.name] = asset.tidy(vals, data)
         return out
 
     def term_values(self, values: dict[str, Values]) -> dict[str, np.ndarray]:

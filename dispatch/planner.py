@@ -99,7 +99,7 @@ def plan(
                 )
         solve_s = time.perf_counter() - t1
         t2 = time.perf_counter()
-        values = model.values()
+        values = model.values(solved)
         terms = model.term_values(values)
     timings = {
         "build_s": build_s,

@@ -503,12 +503,6 @@ def test_an_outage_larger_than_the_ramp_limit_stops_its_containers_at_once():
     assert "(+4 for the availability change)" in found[0].detail
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known issue: the demand-charge peak is a running maximum the LP may raise early "
-    "(same monthly total, any interval): HiGHS charges a later peak at the first interval, the "
-    "billing_peak_mw column and the state carried to the next rolling step overstate the peak",
-)
 def test_demand_charge_is_charged_when_the_peak_is_set():
     """5 MW of HPC for four hours, then 10 MW: the peak is set twice, at 00:00 and 04:00."""
     site = tiny_site(

@@ -4,7 +4,10 @@ An asset owns one Pyomo block.  It declares its variables, constraints and *muta
 parameters once (``build``), writes the parameters for each plan (``update``), and tells the
 site model three things: its net injection into the site bus for the balance
 (``injection_mw``), its per-interval profit terms (``terms``) and its result columns
-(``columns``); ``state_after`` hands its part of the state to the next rolling step.
+(``columns``); ``state_after`` hands its part of the state to the next rolling step,
+``round_relaxation`` proposes a MIP start and ``tidy`` canonicalises a degenerate solution.
+:class:`AssetDefaults` supplies the "nothing to do" versions of the optional ones, so an
+asset module writes only what it has.
 
 Time-series data only ever reach the model through objective coefficients, constraint
 right-hand sides and variable bounds (never through matrix coefficients), so one built
@@ -134,6 +137,35 @@ class Asset(Protocol):
         (``{}`` if it has none): see :class:`dispatch.solve.HighsSession`."""
         ...
 
+    def tidy(self, v: Values, data: PlanData) -> Values:
+        """The solution with a degenerate part put in its canonical form (same objective)."""
+        ...
+
+
+class AssetDefaults:
+    """What most assets do for the optional parts of :class:`Asset`: nothing."""
+
+    def shape(self, data: PlanData) -> Hashable:
+        return None
+
+    def update(self, b: pyo.Block, data: PlanData) -> list:
+        return []
+
+    def injection_mw(self, b: pyo.Block, t: int) -> Any:
+        return 0.0
+
+    def terms(self, b: pyo.Block, ctx: Context) -> list[Term]:
+        return []
+
+    def state_after(self, v: Values, k: int, data: PlanData, state: SiteState) -> SiteState:
+        return state
+
+    def round_relaxation(self, b: pyo.Block, lp: Values) -> dict[str, np.ndarray]:
+        return {}
+
+    def tidy(self, v: Values, data: PlanData) -> Values:
+        return v
+
 
 def set_param(param: pyo.Param, values: np.ndarray | float) -> None:
     """Write an array (or one number) into an indexed mutable Param over 0..n-1."""
@@ -177,8 +209,3 @@ def mutable(b: pyo.Block, name: str, T: Any, initial: float = 0.0) -> pyo.Param:
     p = pyo.Param(T, mutable=True, initialize=initial, within=pyo.Reals)
     b.add_component(name, p)
     return p
-
-
-def shift(values: np.ndarray, first: float) -> np.ndarray:
-    """``values`` one interval later: ``[first, values[0], ..., values[-2]]``."""
-    return np.concatenate(([first], values[:-1]))

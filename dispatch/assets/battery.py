@@ -32,6 +32,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from dispatch.assets.base import (
+    AssetDefaults,
     Context,
     Mode,
     PlanData,
@@ -47,14 +48,11 @@ from dispatch.state import SiteState
 
 
 @dataclass(frozen=True)
-class BatteryAsset:
+class BatteryAsset(AssetDefaults):
     spec: Battery
     import_adder_usd_per_mwh: float
     dt_h: float
     name: str = "battery"
-
-    def shape(self, data: PlanData) -> None:
-        return None
 
     def gated(self, data: PlanData) -> np.ndarray:
         """1 where the buy price is <= 0 (simultaneous charge and discharge could pay)."""

@@ -15,18 +15,14 @@ from dataclasses import dataclass
 import numpy as np
 import pyomo.environ as pyo
 
-from dispatch.assets.base import Context, PlanData, Term, Values, mutable, set_param
+from dispatch.assets.base import AssetDefaults, Context, PlanData, Term, Values, mutable, set_param
 from dispatch.config import CoincidentPeak
-from dispatch.state import SiteState
 
 
 @dataclass(frozen=True)
-class CoincidentPeakAsset:
+class CoincidentPeakAsset(AssetDefaults):
     spec: CoincidentPeak
     name: str = "coincident_peak"
-
-    def shape(self, data: PlanData) -> None:
-        return None
 
     def probability(self, data: PlanData) -> np.ndarray:
         return np.zeros(data.n) if data.cp_probability is None else data.cp_probability
@@ -38,17 +34,8 @@ class CoincidentPeakAsset:
         set_param(b.cost_coef, -self.spec.charge_usd_per_mw * self.probability(data))
         return []
 
-    def injection_mw(self, b: pyo.Block, t: int) -> float:
-        return 0.0
-
     def terms(self, b: pyo.Block, ctx: Context) -> list[Term]:
         return [Term("coincident_peak", "coincident_peak", ((b.cost_coef, ctx.grid_import_mw),))]
 
     def columns(self, v: Values, data: PlanData) -> dict[str, np.ndarray]:
         return {"cp_probability": self.probability(data)}
-
-    def state_after(self, v: Values, k: int, data: PlanData, state: SiteState) -> SiteState:
-        return state
-
-    def round_relaxation(self, b: pyo.Block, lp: Values) -> dict[str, np.ndarray]:
-        return {}

@@ -11,8 +11,17 @@ Symbols (block ``demand_charge``)::
     demand_charge[t] = -rate_usd_per_mw * increase_mw[t]
 
 At the optimum ``sum(increase_mw)`` over a month is ``max(0, max(import) - peak_so_far)``, so
-the cost is ``rate * (peak - peak_so_far)`` as DESIGN.md states, attributed to the interval
-that sets the new peak.  A new billing month inside the horizon starts from zero.
+the cost is ``rate * (peak - peak_so_far)`` as DESIGN.md states.  A new billing month inside
+the horizon starts from zero.
+
+Where the increases fall inside a month does not change the objective, so the LP may raise
+``peak_mw`` before the import that sets it.  ``tidy`` replaces them by the canonical running
+maximum of the import (same monthly total, never more)::
+
+    peak_mw[t] = max(peak_mw[t-1] (same month; peak_so_far before t=0), import_mw[t])
+
+so the charge is attributed to the interval that sets the new peak, and the billing peak
+column and the state carried to the next rolling step are the real peak so far.
 """
 
 from __future__ import annotations
@@ -22,13 +31,13 @@ from dataclasses import dataclass
 import numpy as np
 import pyomo.environ as pyo
 
-from dispatch.assets.base import Context, PlanData, Term, Values
+from dispatch.assets.base import AssetDefaults, Context, PlanData, Term, Values
 from dispatch.config import DemandCharge
 from dispatch.state import SiteState
 
 
 @dataclass(frozen=True)
-class DemandChargeAsset:
+class DemandChargeAsset(AssetDefaults):
     spec: DemandCharge
     name: str = "demand_charge"
 
@@ -39,6 +48,7 @@ class DemandChargeAsset:
         T, g_in = ctx.T, ctx.grid_import_mw
         new_month = np.r_[True, np.diff(data.horizon.month_id) != 0]
         b.peak_so_far_mw = pyo.Param(mutable=True, initialize=0, within=pyo.Reals)
+        b.import_mw = pyo.Reference(g_in)  # read back in tidy()
         b.peak_mw = pyo.Var(T, bounds=(0, None))
         b.increase_mw = pyo.Var(T, bounds=(0, None))
         b.above_import = pyo.Constraint(T, rule=lambda b, t: b.peak_mw[t] >= g_in[t])
@@ -54,13 +64,23 @@ class DemandChargeAsset:
         b.peak_so_far_mw.set_value(data.state.peak_for(data.horizon.index[0]))
         return []
 
-    def injection_mw(self, b: pyo.Block, t: int) -> float:
-        return 0.0
-
     def terms(self, b: pyo.Block, ctx: Context) -> list[Term]:
         return [
             Term("demand_charge", "demand_charge", ((-self.spec.rate_usd_per_mw, b.increase_mw),))
         ]
+
+    def tidy(self, v: Values, data: PlanData) -> Values:
+        new_month = np.r_[True, np.diff(data.horizon.month_id) != 0]
+        peak = np.empty(data.n)
+        running = data.state.peak_for(data.horizon.index[0])
+        for t, imported in enumerate(v["import_mw"]):
+            if new_month[t] and t > 0:
+                running = 0.0
+            running = max(running, float(imported))
+            peak[t] = running
+        start = np.where(new_month, 0.0, np.r_[0.0, peak[:-1]])
+        start[0] = data.state.peak_for(data.horizon.index[0])
+        return Values({**v.arrays, "peak_mw": peak, "increase_mw": peak - start})
 
     def columns(self, v: Values, data: PlanData) -> dict[str, np.ndarray]:
         return {"billing_peak_mw": v["peak_mw"]}
@@ -68,6 +88,3 @@ class DemandChargeAsset:
     def state_after(self, v: Values, k: int, data: PlanData, state: SiteState) -> SiteState:
         ts = data.horizon.index[k]
         return state.replace(peak_so_far_mw=float(v["peak_mw"][k]), peak_month=(ts.year, ts.month))
-
-    def round_relaxation(self, b: pyo.Block, lp: Values) -> dict[str, np.ndarray]:
-        return {}

@@ -20,14 +20,13 @@ from dataclasses import dataclass
 import numpy as np
 import pyomo.environ as pyo
 
-from dispatch.assets.base import Context, PlanData, Term, Values, param_values
+from dispatch.assets.base import AssetDefaults, Context, PlanData, Term, Values, param_values
 from dispatch.config import DemandResponseEvent, Site
 from dispatch.horizon import local_timestamp
-from dispatch.state import SiteState
 
 
 @dataclass(frozen=True)
-class DemandResponseAsset:
+class DemandResponseAsset(AssetDefaults):
     spec: DemandResponseEvent
     site: Site
 
@@ -55,12 +54,6 @@ class DemandResponseAsset:
             b.cap = pyo.Constraint(
                 b.W, rule=lambda b, t: b.excess_mw[t] >= g_in[t] - e.import_cap_mw
             )
-
-    def update(self, b: pyo.Block, data: PlanData) -> list:
-        return []
-
-    def injection_mw(self, b: pyo.Block, t: int) -> float:
-        return 0.0
 
     def terms(self, b: pyo.Block, ctx: Context) -> list[Term]:
         e, dt = self.spec, self.site.dt_h
@@ -94,9 +87,3 @@ class DemandResponseAsset:
             cols[f"dr_{self.spec.name}_import_cap_mw"] = np.where(inside, cap, np.nan)
             cols[f"dr_{self.spec.name}_excess_mw"] = v["excess_mw"]
         return cols
-
-    def state_after(self, v: Values, k: int, data: PlanData, state: SiteState) -> SiteState:
-        return state
-
-    def round_relaxation(self, b: pyo.Block, lp: Values) -> dict[str, np.ndarray]:
-        return {}

@@ -51,6 +51,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from dispatch.assets.base import (
+    AssetDefaults,
     Context,
     Mode,
     PlanData,
@@ -66,7 +67,7 @@ from dispatch.state import FleetState, SiteState
 
 
 @dataclass(frozen=True)
-class FleetAsset:
+class FleetAsset(AssetDefaults):
     spec: MinerFleet
     site: Site
 
@@ -81,9 +82,6 @@ class FleetAsset:
     @property
     def down_intervals(self) -> int:
         return self.site.intervals(self.spec.min_down_minutes)
-
-    def shape(self, data: PlanData) -> None:
-        return None
 
     # -- model -------------------------------------------------------------------------------
     def build(self, b: pyo.Block, ctx: Context, data: PlanData) -> None:

@@ -28,6 +28,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from dispatch.assets.base import (
+    AssetDefaults,
     Context,
     Mode,
     PlanData,
@@ -42,16 +43,13 @@ from dispatch.state import SiteState
 
 
 @dataclass(frozen=True)
-class GensetAsset:
+class GensetAsset(AssetDefaults):
     spec: Genset
     dt_h: float
 
     @property
     def name(self) -> str:
         return f"genset_{self.spec.name}"
-
-    def shape(self, data: PlanData) -> None:
-        return None
 
     def build(self, b: pyo.Block, ctx: Context, data: PlanData) -> None:
         g, T = self.spec, ctx.T

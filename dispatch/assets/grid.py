@@ -21,18 +21,14 @@ from dataclasses import dataclass
 import numpy as np
 import pyomo.environ as pyo
 
-from dispatch.assets.base import Context, PlanData, Term, Values, mutable, set_param
+from dispatch.assets.base import AssetDefaults, Context, PlanData, Term, Values, mutable, set_param
 from dispatch.config import Grid
-from dispatch.state import SiteState
 
 
 @dataclass(frozen=True)
-class GridAsset:
+class GridAsset(AssetDefaults):
     spec: Grid
     name: str = "grid"
-
-    def shape(self, data: PlanData) -> None:
-        return None
 
     def build(self, b: pyo.Block, ctx: Context, data: PlanData) -> None:
         T = ctx.T
@@ -76,9 +72,3 @@ class GridAsset:
             "grid_import_mw": v["import_mw"],
             "grid_export_mw": v.arrays.get("export_mw", np.zeros(n)),
         }
-
-    def state_after(self, v: Values, k: int, data: PlanData, state: SiteState) -> SiteState:
-        return state
-
-    def round_relaxation(self, b: pyo.Block, lp: Values) -> dict[str, np.ndarray]:
-        return {}

@@ -19,20 +19,25 @@ from dataclasses import dataclass
 import numpy as np
 import pyomo.environ as pyo
 
-from dispatch.assets.base import Context, PlanData, Term, Values, mutable, set_bounds, set_param
+from dispatch.assets.base import (
+    AssetDefaults,
+    Context,
+    PlanData,
+    Term,
+    Values,
+    mutable,
+    set_bounds,
+    set_param,
+)
 from dispatch.config import HpcHall
-from dispatch.state import SiteState
 
 
 @dataclass(frozen=True)
-class HpcAsset:
+class HpcAsset(AssetDefaults):
     halls: tuple[HpcHall, ...]
     value_of_lost_load_usd_per_mwh: float
     dt_h: float
     name: str = "hpc"
-
-    def shape(self, data: PlanData) -> None:
-        return None
 
     def build(self, b: pyo.Block, ctx: Context, data: PlanData) -> None:
         mutable(b, "load_mw", ctx.T)
@@ -65,9 +70,3 @@ class HpcAsset:
         cols["hpc_shortfall_mw"] = v["shortfall_mw"]
         cols["hpc_served_mw"] = load - v["shortfall_mw"]
         return cols
-
-    def state_after(self, v: Values, k: int, data: PlanData, state: SiteState) -> SiteState:
-        return state
-
-    def round_relaxation(self, b: pyo.Block, lp: Values) -> dict[str, np.ndarray]:
-        return {}

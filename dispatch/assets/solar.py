@@ -15,18 +15,14 @@ from dataclasses import dataclass
 import numpy as np
 import pyomo.environ as pyo
 
-from dispatch.assets.base import Context, Mode, PlanData, Term, Values, set_bounds
+from dispatch.assets.base import AssetDefaults, Context, Mode, PlanData, Values, set_bounds
 from dispatch.config import Solar
-from dispatch.state import SiteState
 
 
 @dataclass(frozen=True)
-class SolarAsset:
+class SolarAsset(AssetDefaults):
     spec: Solar
     name: str = "solar"
-
-    def shape(self, data: PlanData) -> None:
-        return None
 
     def available_mw(self, data: PlanData) -> np.ndarray:
         if data.solar_cf is None:
@@ -43,14 +39,5 @@ class SolarAsset:
     def injection_mw(self, b: pyo.Block, t: int):  # type: ignore[no-untyped-def]
         return b.output_mw[t]
 
-    def terms(self, b: pyo.Block, ctx: Context) -> list[Term]:
-        return []
-
     def columns(self, v: Values, data: PlanData) -> dict[str, np.ndarray]:
         return {"solar_mw": v["output_mw"], "solar_available_mw": self.available_mw(data)}
-
-    def state_after(self, v: Values, k: int, data: PlanData, state: SiteState) -> SiteState:
-        return state
-
-    def round_relaxation(self, b: pyo.Block, lp: Values) -> dict[str, np.ndarray]:
-        return {}
