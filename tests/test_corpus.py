@@ -6,7 +6,8 @@ defect, or a DST day.  Each row states the error type and the key words its one-
 must contain, or, for valid input, the plan's status, its number of intervals and the key
 words of its reason.
 
-The CLI level runs ``dispatch plan`` in a real subprocess (exit code 2 and one ``error:``
+The CLI level runs ``dispatch plan`` (and, for three rows, ``dispatch validate``) in a real
+subprocess (exit code 2 and one ``error:``
 line for bad input, 1 and one ``at_risk:`` line for a plan at risk, never a traceback, no
 output directory unless the plan was written).  Interpreter start-up costs 1-2 s per case,
 so only the rows marked ``cli=True`` run there: a representative dozen (three site-file
@@ -253,3 +254,26 @@ def test_cli(case: Case, tmp_path: Path, cli_available):
         assert lines == [], done.stderr
     if case.id == "dr_window_outside_horizon":
         assert "ers_sep" in done.stdout and "left out" in done.stdout
+
+
+VALIDATE_CASES = [c for c in CASES if c.id in ("unknown_key", "price_gap", "dst_23_hour_day")]
+
+
+@pytest.mark.parametrize("case", VALIDATE_CASES, ids=[c.id for c in VALIDATE_CASES])
+def test_cli_validate(case: Case, tmp_path: Path, cli_available):
+    """``dispatch validate`` lists every problem, one ``error:`` line each, then a count."""
+    args = [str(DISPATCH), "validate", str(CORPUS / case.site), "--prices", str(_path(case.prices))]
+    args += ["--hashprice", str(_path(case.hashprice)), "--day", case.day]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert "Traceback" not in done.stderr + done.stdout
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    if case.error is None:
+        assert done.returncode == 0 and lines == [], done.stderr
+        assert done.stdout.startswith("ok: ")
+        return
+    assert done.returncode == 2
+    errors = [line for line in lines if line.startswith("error: ")]
+    assert lines == [*errors, f"{len(errors)} problem(s) found"]
+    for word in case.words:
+        assert any(word.lower() in line.lower() for line in errors), (word, errors)
+    assert list(tmp_path.iterdir()) == []  # validate writes nothing
