@@ -7,12 +7,11 @@ must contain, or, for valid input, the plan's status, its number of intervals an
 words of its reason.
 
 The CLI level runs ``dispatch plan`` (and, for three rows, ``dispatch validate``) in a real
-subprocess (exit code 2 and one ``error:``
-line for bad input, 1 and one ``at_risk:`` line for a plan at risk, never a traceback, no
-output directory unless the plan was written).  Interpreter start-up costs 1-2 s per case,
-so only the rows marked ``cli=True`` run there: a representative dozen (three site-file
-errors, five input-file errors, a DR event outside the window, two plans at risk and a DST
-day).
+subprocess: exit code 2 and one ``error:`` line for bad input, 1 and one ``at_risk:`` line
+for a plan at risk, never a traceback, no output directory unless the plan was written.
+Interpreter start-up costs 1-2 s per case, so only the rows marked ``cli=True`` run there: a
+representative dozen (three site-file errors, five input-file errors, a DR event outside the
+window, two plans at risk and a DST day).
 """
 
 from __future__ import annotations
