@@ -33,6 +33,9 @@ DEFAULT_MIP_REL_GAP = 1e-4
 
 # HiGHS output capture swaps file descriptors process-wide: one solve at a time per process.
 _SOLVE_LOCK = threading.Lock()
+# HiGHS's thread scheduler is process-wide: sized by the first run, it refuses a different
+# `threads` option afterwards unless reset (the solve then fails). 0 = HiGHS's default.
+_SCHEDULER_THREADS = [0]
 
 
 class SolveStatus(enum.StrEnum):
@@ -163,6 +166,7 @@ class HighsSession:
                 self._push(changed_vars or [])
                 highs = self._highs()
                 highs.clearSolver()
+                _use_threads(highs, options.threads)  # before the relaxation runs
                 if warm_start is not None and options.warm_start:
                     highs.setOptionValue("output_flag", options.log)
                     try:
@@ -295,6 +299,15 @@ _AUTO_UPDATES = (
     "update_named_expressions",
     "update_objective",
 )
+
+
+def _use_threads(highs, threads: int | None) -> None:  # type: ignore[no-untyped-def]
+    """Set HiGHS's thread count, resetting its process-wide scheduler when it changes."""
+    wanted = threads or 0
+    if wanted != _SCHEDULER_THREADS[0]:
+        highspy.Highs.resetGlobalScheduler(True)
+        _SCHEDULER_THREADS[0] = wanted
+    highs.setOptionValue("threads", wanted)
 
 
 def _status(results) -> SolveStatus:  # type: ignore[no-untyped-def]
