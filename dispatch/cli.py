@@ -507,7 +507,7 @@ def main() -> None:
 
 
 # other commands register below (one line each, e.g. `from dispatch import cli_backtest`)
-
+from dispatch import cli_backtest  # noqa: E402, F401  (registers `dispatch backtest`)
 
 if __name__ == "__main__":
     # Run the app of the imported module ``dispatch.cli``, not of this ``__main__`` copy, so

@@ -31,7 +31,7 @@ from dispatch.state import SiteState
 class PlanOptions:
     """Solver settings for every step (``threads=1``: deterministic, one core per worker)."""
 
-    mip_rel_gap: float = 1e-4
+    mip_rel_gap: float = 1e-3
     time_limit_s: float | None = None
     threads: int | None = 1
     reuse_model: bool = True

@@ -1,0 +1,362 @@
+"""``dispatch backtest``: replay history day by day, resumably, on local processes or Dask.
+
+::
+
+    dispatch backtest SITE.yaml --prices FILE --hashprice FILE|VALUE --from DATE --to DATE
+        [--rt-prices FILE] [--rt-margin USD] [--hpc-load FILE|VALUE] [--cp-probability FILE]
+        [--solar FILE] [--location NAME] [--sweep FILE] [--counterfactuals]
+        [--workers N] [--scheduler ADDRESS] [--chunk month] [--out DIR]
+        [--step 1D] [--lookahead 24h] [--mip-gap 1e-3] [--no-charts]
+
+Exit codes: 0 done; 1 done, but some steps of the optimised plan were ``at_risk`` or
+``fallback`` (the first one named on stderr; the counterfactual chains do not count: an
+always-on fleet breaking a DR cap is what they are for); 2 bad input (one line on stderr,
+as ``dispatch plan``).
+
+Choices (also in the README):
+
+- ``--from`` and ``--to`` are local dates in the site timezone and **both are included**
+  (``--from 2023-01-01 --to 2023-12-31`` is the year).
+- The inputs are read from ``--from`` to the end of ``--to`` plus the look-ahead when the
+  files reach that far, else to the end of ``--to`` (the last steps' look-ahead is then
+  truncated, as at the end of any data).
+- ``--hashprice`` also takes bitcoin network data (a file with ``hashrate_th_s`` and
+  ``subsidy_usd``/``fees_usd`` columns, such as the Coin Metrics file): the hashprice is then
+  computed per UTC day by :func:`dispatch.hashprice_from_network` (realised revenue).
+- The bundled sample site gets the sample week's files for the inputs not given only when
+  ``--prices`` is not given either (a backtest of the sample week).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from dispatch import (
+    BacktestResult,
+    DataError,
+    Inputs,
+    Site,
+    backtest,
+    hashprice_from_network,
+    load_inputs,
+    read_series,
+)
+from dispatch.backtest.result import ScenarioResult
+from dispatch.cli import (
+    EXIT_AT_RISK,
+    CpProbabilityOpt,
+    HashpriceOpt,
+    HpcLoadOpt,
+    InputOptions,
+    LocationOpt,
+    PricesOpt,
+    SiteArg,
+    SolarOpt,
+    app,
+    cli_errors,
+    load_site,
+    require_inputs,
+)
+from dispatch.horizon import local_timestamp
+
+NETWORK_COLUMNS = ("hashrate_th_s",)
+WRITTEN = (
+    "manifest.json, comparison.csv, totals.json, steps.csv, checkpoints/, scenarios/<name>/"
+    "{intervals.parquet, daily.csv, monthly.csv, totals.json, da_vs_rt.csv, charts/*.png}"
+)
+
+
+@cli_errors
+def backtest_command(
+    site_file: SiteArg,
+    date_from: Annotated[
+        str, typer.Option("--from", help="first local day YYYY-MM-DD", show_default=False)
+    ],
+    date_to: Annotated[
+        str, typer.Option("--to", help="last local day YYYY-MM-DD (included)", show_default=False)
+    ],
+    prices: PricesOpt = None,
+    rt_prices: Annotated[
+        Path | None,
+        typer.Option(help="real-time prices, USD/MWh: each day is also settled at them"),
+    ] = None,
+    rt_margin: Annotated[
+        float | None,
+        typer.Option(
+            help="real-time rule: curtail a fleet where the real-time price beats its "
+            "breakeven by more than this, USD/MWh"
+        ),
+    ] = None,
+    hashprice: HashpriceOpt = None,
+    hpc_load: HpcLoadOpt = None,
+    cp_probability: CpProbabilityOpt = None,
+    solar: SolarOpt = None,
+    location: LocationOpt = None,
+    sweep: Annotated[
+        Path | None, typer.Option(help="sweep file (YAML): run every combination of scenarios")
+    ] = None,
+    counterfactuals: Annotated[
+        bool,
+        typer.Option(
+            "--counterfactuals",
+            help="also run no-miners and always-on chains: value of mining and of flexibility",
+        ),
+    ] = False,
+    workers: Annotated[int, typer.Option(help="local worker processes", min=1)] = 1,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
+    ] = None,
+    chunk: Annotated[
+        str,
+        typer.Option(
+            help="independent chains to run in parallel: none, month, week, year or a number "
+            "of steps (each starts from the site file's state after a warm-up step)"
+        ),
+    ] = "none",
+    step: Annotated[
+        str, typer.Option(help="step kept from each plan: 1D (local day) or hours")
+    ] = "1D",
+    lookahead: Annotated[str, typer.Option(help="planned beyond each step, e.g. 24h")] = "24h",
+    mip_gap: Annotated[
+        float, typer.Option(help="relative MIP gap of each plan (see the README)", min=0)
+    ] = 1e-3,
+    charts: Annotated[bool, typer.Option(help="draw the PNG charts")] = True,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="output folder; re-running resumes [default: out/backtest-FROM-TO]"),
+    ] = None,
+) -> None:
+    """Backtest the site over history: per-interval results, daily KPIs, totals and charts."""
+    console = Console()
+    err = Console(stderr=True)
+    site = load_site(site_file)
+    opts = InputOptions(prices, hashprice, hpc_load, cp_probability, solar, location)
+    if prices is None:
+        opts, _ = opts.with_sample_defaults(site_file)
+    start, end = _period(site, date_from, date_to)
+    inputs, note = _load(site, site_file, opts, rt_prices, start, end, lookahead)
+    if note:
+        err.print(f"note: {note}", highlight=False)
+    out_dir = out if out is not None else Path("out") / f"backtest-{date_from}-{date_to}"
+    rule = None if rt_margin is None else {"curtail_margin_usd_per_mwh": rt_margin}
+    chunk_arg: str | int | None = None if chunk == "none" else chunk
+    if chunk.isdigit():
+        chunk_arg = int(chunk)
+    columns = (
+        TextColumn("[bold]backtest"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("steps"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, disable=not err.is_terminal) as bar:
+        task = bar.add_task("backtest", total=None)
+
+        def progress(done: int, total: int) -> None:
+            if bar.tasks[task].total is None:  # first call: steps already done are not timed
+                bar.reset(task, total=total, completed=done)
+            else:
+                bar.update(task, completed=done)
+
+        result = backtest(
+            site,
+            inputs,
+            start,
+            end,
+            step=step,
+            lookahead=lookahead,
+            workers=workers,
+            scheduler=scheduler,
+            out=out_dir,
+            chunk=chunk_arg,
+            rt_rule=rule,
+            sweep=sweep,
+            counterfactuals=counterfactuals,
+            progress=progress,
+            mip_rel_gap=mip_gap,
+        )
+    if charts:
+        from dispatch.backtest.charts import write_charts
+
+        write_charts(result)
+    console.print(summary_table(result))
+    for line in result.run["notes"]:
+        err.print(f"note: {line}", highlight=False)
+    console.print(f"wrote {out_dir}/: {WRITTEN}", highlight=False)
+    steps = result.steps  # counterfactual chains may be at risk by design (always-on in DR)
+    risky = steps[
+        (steps["mode"] == "optimise")
+        & ~steps["warmup"]
+        & steps["status"].isin(["at_risk", "fallback"])
+    ]
+    if len(risky):
+        first = risky.iloc[0]
+        typer.echo(
+            f"{len(risky)} step(s) at risk or fallback; first: {first['scenario']} "
+            f"{first['mode']} {first['step']}: {' '.join(str(first['status_reason']).split())}",
+            err=True,
+        )
+        raise typer.Exit(EXIT_AT_RISK)
+
+
+def _period(site: Site, date_from: str, date_to: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    days = []
+    for flag, text in (("--from", date_from), ("--to", date_to)):
+        try:
+            days.append(dt.date.fromisoformat(text))
+        except ValueError:
+            raise DataError(f"{flag} {text!r}: expected a date YYYY-MM-DD") from None
+    if days[1] < days[0]:
+        raise DataError(f"--to {date_to} is before --from {date_from}")
+    return (
+        local_timestamp(days[0], site.timezone),
+        local_timestamp(days[1] + dt.timedelta(days=1), site.timezone),
+    )
+
+
+def _load(
+    site: Site,
+    site_file: Path,
+    opts: InputOptions,
+    rt_prices: Path | None,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    lookahead: str,
+) -> tuple[Inputs, str | None]:
+    """The inputs from ``start`` to ``end`` plus the look-ahead where the files reach."""
+    missing = require_inputs(site, site_file, opts)
+    if missing:
+        raise DataError(missing[0], problems=missing)
+    given: dict[str, Any] = dict(opts.given())
+    if isinstance(given["hashprice"], Path) and _is_network_file(given["hashprice"]):
+        given["hashprice"] = hashprice_from_network(given["hashprice"])
+    if rt_prices is not None:
+        given["rt_prices"] = rt_prices
+    try:
+        extra = pd.Timedelta(lookahead)
+    except ValueError:
+        raise DataError(f"--lookahead {lookahead!r}: expected a duration like 24h") from None
+    price = read_series(
+        given["prices"], name="price_usd_per_mwh", tz=site.timezone, location=opts.location
+    )
+    step = price.index.freq
+    data_end = price.index[-1] + (pd.Timedelta(step) if step is not None else pd.Timedelta(0))
+    wanted = min(end + extra, max(data_end, end))
+    if wanted > end:
+        try:
+            return load_inputs(site, **given, start=start, end=wanted, location=opts.location), None
+        except DataError as exc:
+            note = f"look-ahead past --to not available ({exc}); the last step's is truncated"
+            return load_inputs(site, **given, start=start, end=end, location=opts.location), note
+    return load_inputs(site, **given, start=start, end=end, location=opts.location), None
+
+
+def _is_network_file(path: Path) -> bool:
+    """A file of bitcoin network data (hashrate and revenue) rather than a hashprice series."""
+    if path.suffix.lower() != ".csv" or not path.is_file():
+        return False
+    with path.open() as f:
+        header = f.readline().strip().split(",")
+    return all(c in header for c in NETWORK_COLUMNS) and (
+        "subsidy_usd" in header or "miner_revenue_usd" in header
+    )
+
+
+def _usd(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.0f}"
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None or value != value else f"{100 * value:.1f} %"
+
+
+def summary_table(result: BacktestResult) -> Table:
+    """The summary: one column of values for one scenario, one row per scenario for a sweep."""
+    run = result.run
+    caption = (
+        f"{run['steps_total']} steps ({run['steps_from_checkpoints']} from checkpoints) "
+        f"in {run['wall_s']:.1f} s"
+    )
+    if len(result.scenarios) == 1:
+        table = Table(title="Backtest summary", show_header=False, title_justify="left")
+        table.add_column("", style="bold")
+        table.add_column("", justify="right")
+        row = result.comparison.iloc[0]
+        for label, value in summary_rows(result.scenario(), row):
+            table.add_row(label, value)
+        table.caption = caption
+        return table
+    c = result.comparison
+    table = Table(title="Backtest summary", title_justify="left", caption=caption)
+    table.add_column("scenario", style="bold")
+    table.add_column("profit USD", justify="right")
+    settled = "rt_profit_total_usd" in c
+    if settled:
+        table.add_column("RT-settled", justify="right")
+    table.add_column("uptime", justify="right")
+    table.add_column("curtailed MWh", justify="right")
+    flex = "value_of_flexibility_usd" in c
+    if flex:
+        table.add_column("flexibility USD", justify="right")
+    for name, row in c.iterrows():
+        cells = [str(name), _usd(row["profit_total_usd"])]
+        if settled:
+            cells.append(_usd(row["rt_profit_total_usd"]))
+        cells += [_pct(row["mining_uptime_frac"]), f"{row['curtailed_mining_mwh']:,.0f}"]
+        if flex:
+            cells.append(_usd(row["value_of_flexibility_usd"]))
+        table.add_row(*cells)
+    return table
+
+
+def summary_rows(scn: ScenarioResult, row: pd.Series) -> list[tuple[str, str]]:
+    """(label, value) rows of one scenario's summary."""
+    t = scn.totals["optimise"]
+    last_day = (scn.end - pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+    rows = [
+        ("period", f"{scn.start:%Y-%m-%d} to {last_day} ({len(scn.daily)} days)"),
+        ("profit (day-ahead)", f"{_usd(t['profit_total_usd'])} USD"),
+    ]
+    if "rt_profit_total_usd" in t:
+        rows.append(("profit (real-time settled)", f"{_usd(t['rt_profit_total_usd'])} USD"))
+    rows += [
+        ("mining revenue", f"{_usd(t.get('profit_mining_revenue_usd', 0.0))} USD"),
+        ("energy cost", f"{_usd(t.get('profit_energy_cost_usd', 0.0))} USD"),
+        ("mining energy", f"{t['mining_mwh']:,.0f} MWh"),
+        ("mining uptime", _pct(t["mining_uptime_frac"])),
+        ("curtailed mining", f"{t['curtailed_mining_mwh']:,.0f} MWh"),
+    ]
+    if "rt_curtailed_mining_mwh" in t:
+        rows.append(("curtailed in real time", f"{t['rt_curtailed_mining_mwh']:,.0f} MWh"))
+    for key, label in (
+        ("value_of_flexibility_usd", "value of flexibility"),
+        ("value_of_mining_usd", "value of mining"),
+    ):
+        if key in scn.totals:
+            rows.append((label, f"{_usd(scn.totals[key])} USD"))
+    rows += [
+        ("HPC served", _pct(t["hpc_served_frac"])),
+        ("DR compliance", _pct(t["dr_compliance_frac"])),
+        ("steps at risk / fallback", f"{row['steps_at_risk']} / {row['steps_fallback']}"),
+    ]
+    return rows
+
+
+app.command("backtest")(backtest_command)

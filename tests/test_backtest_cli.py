@@ -1,0 +1,106 @@
+"""``dispatch backtest``: a real run end to end, and bad input as one line with exit 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from dispatch.cli import app
+
+SITE = """\
+name: cli backtest
+timezone: America/Chicago
+interval_minutes: 60
+grid: {import_limit_mw: 40.0}
+hpc_halls: [{name: hall, it_load_mw: 20.0, pue: 1.0}]
+fleets:
+  - name: f
+    miner: {model: m, hashrate_th_s: 100.0, power_w: 3000.0}
+    miners_per_container: 1000
+    containers: 4
+"""
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture()
+def folder(tmp_path: Path) -> Path:
+    (tmp_path / "site.yaml").write_text(SITE)
+    index = pd.date_range("2026-03-02 06:00", periods=4 * 24, freq="h", tz="UTC")
+    hour = index.tz_convert("America/Chicago").hour
+    da = np.where((hour >= 17) & (hour < 20), 150.0, 30.0)
+    stamps = index.strftime("%Y-%m-%dT%H:%M:%SZ")
+    pd.DataFrame({"interval_start_utc": stamps, "price": da}).to_csv(
+        tmp_path / "da.csv", index=False
+    )
+    rt = np.where(hour == 12, 400.0, da)  # a real-time spike at noon
+    pd.DataFrame({"interval_start_utc": stamps, "price": rt}).to_csv(
+        tmp_path / "rt.csv", index=False
+    )
+    return tmp_path
+
+
+def test_backtest_command_writes_results_charts_and_a_summary(folder: Path) -> None:
+    out = folder / "out"
+    args = ["backtest", folder / "site.yaml", "--prices", folder / "da.csv", "--hashprice", "60"]
+    args += ["--rt-prices", folder / "rt.csv", "--rt-margin", "20", "--counterfactuals"]
+    args += ["--from", "2026-03-02", "--to", "2026-03-03", "--out", out]
+    proc = subprocess.run(
+        [sys.executable, "-m", "dispatch.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Backtest summary" in proc.stdout and "value of flexibility" in proc.stdout
+    assert "2026-03-02 to 2026-03-03 (2 days)" in proc.stdout
+    scn = out / "scenarios" / "base"
+    daily = pd.read_csv(scn / "daily.csv", index_col="date")
+    assert list(daily.index) == ["2026-03-02", "2026-03-03"]  # --to is included
+    intervals = pd.read_parquet(scn / "intervals.parquet")
+    assert len(intervals) == 48
+    assert intervals["rt_mining_mw"][intervals.index.hour == 12].eq(0).all()
+    totals = json.loads((scn / "totals.json").read_text())
+    assert totals["optimise"]["profit_total_usd"] == pytest.approx(daily["profit_total_usd"].sum())
+    assert (scn / "da_vs_rt.csv").exists() and (out / "comparison.csv").exists()
+    for name in ("monthly_profit", "curtailment_heatmap", "mining_vs_price_duration"):
+        data = (scn / "charts" / f"{name}.png").read_bytes()
+        assert data.startswith(PNG) and len(data) > 20_000
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--from", "2026-03-32", "--to", "2026-03-03"], "--from '2026-03-32'"),
+        (["--from", "2026-03-03", "--to", "2026-03-02"], "before --from"),
+        (["--from", "2026-03-02", "--to", "2026-03-09"], "no price_usd_per_mwh data"),
+        (["--from", "2026-03-02", "--to", "2026-03-02", "--chunk", "fortnight"], "chunk"),
+        (["--from", "2026-03-02", "--to", "2026-03-02", "--sweep", "SWEEP"], "unknown field 'pu'"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(folder: Path, extra: list[str], message: str) -> None:
+    (folder / "sweep.yaml").write_text("vary:\n  hpc_halls[0].pu: [1.1]\n")
+    extra = [str(folder / "sweep.yaml") if e == "SWEEP" else e for e in extra]
+    args = ["backtest", str(folder / "site.yaml"), "--prices", str(folder / "da.csv")]
+    args += ["--hashprice", "60", "--out", str(folder / "out"), "--no-charts", *extra]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0]
+
+
+def test_steps_at_risk_exit_1_naming_the_first(folder: Path) -> None:
+    (folder / "site.yaml").write_text(SITE.replace("it_load_mw: 20.0", "it_load_mw: 45.0"))
+    args = ["backtest", str(folder / "site.yaml"), "--prices", str(folder / "da.csv")]
+    args += ["--hashprice", "60", "--from", "2026-03-02", "--to", "2026-03-02"]
+    args += ["--out", str(folder / "out"), "--no-charts"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1, result.output
+    assert "1 step(s) at risk or fallback; first: base optimise 2026-03-02" in result.stderr
+    assert (folder / "out" / "scenarios" / "base" / "daily.csv").exists()
