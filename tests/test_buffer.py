@@ -110,8 +110,10 @@ def test_always_on_pays_value_of_lost_load_above_the_import_limit() -> None:
 
 
 def test_unsolvable_counterfactual_is_reported_not_raised() -> None:
-    # always-on needs 5 containers on at once, but only 1 may start per interval from 0 on
-    site = site_with(hpc_mw=10.0, containers=5, ramp_limit_containers_per_interval=1)
+    # a one-hour outage of 2 of 5 containers at 01:00: always-on must stop them and restart
+    # them an hour later, but a stopped container stays off for 3 hours (min down time)
+    outage = {"start": "2026-01-05 01:00", "end": "2026-01-05 02:00", "containers": 2}
+    site = site_with(hpc_mw=10.0, containers=5, min_down_minutes=180, outages=[outage])
     p = plan(site, inputs_for(site, [30] * 4))
     assert p.status.ok
     r = buffer_report(p)
