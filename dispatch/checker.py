@@ -32,6 +32,7 @@ rule                        what must hold                                      
                             and power_frac = (mining - aux on) / (P on) (0 when off)
 ``hashrate``                no power target: hashrate = H on; with one: hashrate <=       TH/s
                             a_k (mining - aux on) + b_k on for every curve segment k
+``hashrate_below_curve``    (info) with a power target, hashrate below that curve value   TH/s
 ``starts``                  starts = max(0, on[t] - on[t-1]),                             count
                             stops = max(0, on[t-1] - on[t])
 ``ramp``                    stops <= ramp + max(0, avail[t-1] - avail[t]) (an outage      count
@@ -47,13 +48,15 @@ rule                        what must hold                                      
                             the state's SOC clipped to the limits)
 ``battery_end_soc``         soc[n-1] >= soc0 when ``end_soc_at_least_initial``            MWh
 ``battery_simultaneous``    not charge > 0 and discharge > 0 where price + adder <= 0     MW
+                            (info where the buy price is positive)
 ``genset_output``           min_load C units_on <= output <= C units_on,                  MW
                             0 <= units_on <= units
 ``fuel``                    fuel = HR output dt (per interval);                           MMBtu
                             per local day: fuel + already used (first day) <= budget
 ``solar``                   0 <= solar <= available = clip(cf, 0, 1) capacity             MW
-``dr``                      active = start <= t < end; cap column = cap in the window;    MW
-                            excess = max(0, import - cap) in the window, 0 outside
+``dr``                      active = start <= t < end; cap column = cap in the window     MW
+                            (empty outside); excess = max(0, import - cap) in the window,
+                            0 outside
 ``demand_charge_peak``      billing_peak[t] = max(billing_peak[t-1], import[t]), from     MW
                             the carried peak (or 0 in a new month)
 ``mode``                    no_miners/fallback: every fleet off; fallback: battery,       -
@@ -85,7 +88,8 @@ Choices:
 
 - **Tolerances.**  A power relation holds within ``tol_mw * max(1, |largest quantity in
   it|)`` (so 1e-4 MW on a 100 MW balance at the default ``tol_mw = 1e-6``), an energy one the
-  same in MWh, counts within 1e-6 of a whole number; a profit term within
+  same in MWh, counts within 1e-6 of a whole number, a hashrate within the power tolerance
+  times the curve's steepest slope; a profit term within
   ``sum_k |coef_k| * tol_mw * max(1, |quantity_k|)`` plus 1e-6 relative.
 - **Simultaneous charge and discharge** where the buy price is positive is *not* a violation:
   the model allows it there (DESIGN.md section 4: it cannot pay, so no binary is added), the
@@ -100,7 +104,9 @@ Choices:
 - **Starting state.**  ``state`` as the plan got it; a fleet said to run more containers
   than are in service (containers - containers_unavailable) starts with just those on.
 - **Derived columns must be exact.**  A starts column, a billing peak or a DR excess larger
-  than the schedule implies is a violation too (it overstates a cost or the risk).
+  than the schedule implies is a violation too (it overstates a cost or the risk); so is a
+  startup cost the schedule's starts do not explain (a solve stopped early can leave
+  containers both started and stopped in one interval).
 
 ``check_plan(plan)`` checks a :class:`~dispatch.Plan` with its own inputs, state and mode.
 """
