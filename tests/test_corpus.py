@@ -42,7 +42,7 @@ class Case:
     hashprice: str | float = 50.0
     hpc_load: str | None = None
     day: str = "2026-08-17"
-    status: str = "optimal"  # for valid input
+    status: str = "ok"  # for valid input: "ok" (optimal or within the MIP gap) or "at_risk"
     intervals: int = 96  # for valid input
     cli: bool = False  # also run it through `dispatch plan`
     cli_code: int | None = None  # when the CLI answers differently from the API's error
@@ -196,7 +196,10 @@ def test_api(case: Case):
             assert word.lower() in message.lower(), (word, message)
         return
     p = run_api(case)
-    assert p.status.value == case.status, p.status_reason
+    if case.status == "ok":
+        assert p.status.value in ("optimal", "within_gap"), p.status_reason
+    else:
+        assert p.status.value == case.status, p.status_reason
     assert len(p.schedule) == case.intervals
     assert check_plan(p) == []
     for word in case.words:
