@@ -89,8 +89,10 @@ Choices:
 - **Tolerances.**  A power relation holds within ``tol_mw * max(1, |largest quantity in
   it|)`` (so 1e-4 MW on a 100 MW balance at the default ``tol_mw = 1e-6``), an energy one the
   same in MWh, counts within 1e-6 of a whole number, a hashrate within the power tolerance
-  times the curve's steepest slope; a profit term within
-  ``sum_k |coef_k| * tol_mw * max(1, |quantity_k|)`` plus 1e-6 relative.
+  times the curve's steepest slope, fractions and flags within ``max(1e-6, tol_mw)``; a
+  profit term within ``sum_k |coef_k| * tol_mw * max(1, |quantity_k|)`` plus
+  ``max(1e-6, tol_mw)`` relative.  A schedule read back from ``schedule.csv`` (6 significant
+  digits) needs ``tol_mw=1e-4``; its index may be the CSV's ISO strings with UTC offsets.
 - **Simultaneous charge and discharge** where the buy price is positive is *not* a violation:
   the model allows it there (DESIGN.md section 4: it cannot pay, so no binary is added), the
   accounting stays right, and a positive-price plan that does it merely wastes energy.  It is
@@ -235,6 +237,9 @@ class _Checker:
     ) -> None:
         self.site, self.inputs, self.s, self.state = site, inputs, schedule, state
         self.tol_mw, self.mode, self.dt = tol_mw, mode, site.dt_h
+        # dimensionless columns (fractions, flags) and money, relative: looser with tol_mw
+        self.frac_tol = max(1e-6, tol_mw)
+        self.money_rtol = max(MONEY_RTOL, tol_mw)
         self.found: list[Violation] = []
         self.index: pd.DatetimeIndex = pd.DatetimeIndex([])
         self.n = len(schedule)
@@ -346,12 +351,16 @@ class _Checker:
         return self.found
 
     def _index_ok(self) -> bool:
-        idx = self.s.index
+        idx = _interval_starts(self.s.index)
         expected = self.inputs.index
-        if not isinstance(idx, pd.DatetimeIndex) or idx.tz is None:
+        if idx is None:
             self.found.append(
                 Violation(
-                    None, "index", float(self.n), "schedule index must be tz-aware interval starts"
+                    None,
+                    "index",
+                    float(self.n),
+                    "schedule index must be tz-aware interval starts (timestamps with a UTC "
+                    "offset, as schedule.csv writes them)",
                 )
             )
             return False
@@ -569,7 +578,7 @@ class _Checker:
                 f"{who}: power_frac",
                 self.c(f"{name}_power_frac"),
                 frac,
-                np.full(self.n, 1e-6),
+                np.full(self.n, self.frac_tol),
             )
             curve, slope = _curve_ceiling_th_s(f, asic, on)
             # the curve moves by slope x (the power's tolerance): TH/s per MW of miners
@@ -646,7 +655,7 @@ class _Checker:
                     f"{who}: power_frac in an always_on plan",
                     self.c(f"{name}_power_frac"),
                     full,
-                    np.full(self.n, 1e-6),
+                    np.full(self.n, self.frac_tol),
                 )
         ramp = f.ramp_limit_containers_per_interval
         if ramp is not None:
@@ -860,7 +869,7 @@ class _Checker:
                 f"{who}: active flag",
                 self.c(f"dr_{e.name}_active"),
                 inside.astype(float),
-                np.full(self.n, 1e-9),
+                np.full(self.n, self.frac_tol),
             )
             if e.import_cap_mw is not None:
                 cap_col = self.c(f"dr_{e.name}_import_cap_mw")
@@ -891,7 +900,7 @@ class _Checker:
                 self.profit(
                     "dr_credit",
                     rate * (e.baseline_mw - imp),
-                    self.money_tol(rate, imp) + MONEY_RTOL * rate * e.baseline_mw,
+                    self.money_tol(rate, imp) + self.money_rtol * rate * e.baseline_mw,
                 )
 
     def _demand_charge(self) -> None:
@@ -926,7 +935,11 @@ class _Checker:
         given = self.inputs.cp_probability
         prob = np.zeros(self.n) if given is None else given.to_numpy(dtype=float)
         self.equal(
-            "inputs", "cp_probability", self.c("cp_probability"), prob, np.full(self.n, 1e-9)
+            "inputs",
+            "cp_probability",
+            self.c("cp_probability"),
+            prob,
+            np.full(self.n, self.frac_tol),
         )
         imp = self.c("grid_import_mw")
         coef = cp.charge_usd_per_mw * prob
@@ -974,7 +987,7 @@ class _Checker:
             "dr_active (any event active)",
             self.c("dr_active"),
             active,
-            np.full(self.n, 1e-9),
+            np.full(self.n, self.frac_tol),
         )
 
     def _profits(self) -> None:
@@ -987,7 +1000,7 @@ class _Checker:
         tol_sum = np.zeros(self.n)
         for kind in sorted(columns | set(self.expected_profit)):
             expected = self.expected_profit.get(kind, np.zeros(self.n))
-            tol = self.profit_tol.get(kind, np.zeros(self.n)) + MONEY_RTOL * np.maximum(
+            tol = self.profit_tol.get(kind, np.zeros(self.n)) + self.money_rtol * np.maximum(
                 1.0, np.abs(expected)
             )
             tol_sum = tol_sum + tol
@@ -1032,6 +1045,19 @@ def _curve_ceiling_th_s(
         ceiling = np.minimum(ceiling, a * asic_mw + b * on)
         steepest = max(steepest, abs(a))
     return ceiling, steepest
+
+
+def _interval_starts(index: pd.Index) -> pd.DatetimeIndex | None:
+    """The index as tz-aware timestamps; ISO strings with offsets (a schedule read back from
+    CSV) are parsed.  None when it is neither."""
+    if isinstance(index, pd.DatetimeIndex):
+        return index if index.tz is not None else None
+    try:
+        parsed = pd.to_datetime(index.astype(str), utc=True, format="ISO8601")
+    except (ValueError, TypeError):
+        return None
+    has_offset = index.astype(str).str.contains(r"(?:[+-]\d{2}:?\d{2}|Z)$", regex=True)
+    return pd.DatetimeIndex(parsed) if bool(has_offset.all()) else None
 
 
 def _window_sums(history: Sequence[int], moves: np.ndarray, window: int) -> np.ndarray:

@@ -524,3 +524,23 @@ def test_demand_charge_is_charged_when_the_peak_is_set():
     assert s["billing_peak_mw"].tolist() == [5.0] * 4 + [10.0] * 4
     assert s["profit_demand_charge_usd"].tolist() == [-5000.0, 0, 0, 0, -5000.0, 0, 0, 0]
     assert check_plan(p) == []
+
+
+def test_a_schedule_read_back_from_csv_is_checked(sample_day, tmp_path):
+    """Ops tooling edits schedule.csv (ISO timestamps with offsets, 6 significant digits, as
+    the CLI writes it) and checks it: the rounding needs tol_mw = 1e-4, an edit is caught."""
+    from dispatch.cli import schedule_csv
+
+    site, inputs = sample_day
+    p = plan(site, inputs)
+    path = tmp_path / "schedule.csv"
+    path.write_text(schedule_csv(p.schedule))
+    back = pd.read_csv(path, index_col="interval_start")
+    assert check_schedule(site, inputs, back, state=p.state_in, tol_mw=1e-4) == []
+    back.loc["2026-08-17T17:00:00-05:00", "s21_containers_on"] = 12
+    found = check_schedule(site, inputs, back, state=p.state_in, tol_mw=1e-4)
+    assert "fleet s21: 12 containers on at 2026-08-17 17:00 CDT but only 10 available" in [
+        v.detail for v in found
+    ]
+    naive = back.set_axis([ts[:19] for ts in back.index])  # offsets dropped: ambiguous
+    assert [v.rule for v in check_schedule(site, inputs, naive)] == ["index"]
