@@ -39,7 +39,8 @@ rule                        what must hold                                      
                             stops its containers at once; avail[-1] = on at the start);
                             starts <= ramp (+ max(0, avail[t] - avail[t-1]) if always_on)
 ``min_up``                  on[t] >= sum of starts over the last UT intervals             count
-                            (history before the horizon from the state)
+                            (history before the horizon from the state) - containers out
+                            by outage at t (an outage may stop recently started ones)
 ``min_down``                N - on[t] >= sum of stops over the last DT intervals, with     count
                             N = containers - containers_unavailable (in service)
 ``battery_power``           0 <= charge, discharge <= power_mw                            MW
@@ -679,7 +680,7 @@ class _Checker:
                 )
         ut, dt_ = self.site.intervals(f.min_up_minutes), self.site.intervals(f.min_down_minutes)
         if ut > 1:
-            recent = _window_sums(fs.recent_starts, starts, ut)
+            recent = _window_sums(fs.recent_starts, starts, ut) - (in_service - avail)
             self.flag(
                 "min_up",
                 recent - on,

@@ -10,6 +10,7 @@ auxiliary MW, ``H`` = nameplate TH/s; ``N`` containers; ``UT``/``DT`` min up/dow
 
     starts[t]:   up[t] - down[t] = on[t] - on[t-1]                (on[-1] = on_initial)
     min_up[t]:   on[t]     >= sum(up[t-UT+1 .. t])   + history of starts before the horizon
+                              - (N_s - available[t])   (an outage may stop recent starts)
     min_down[t]: N_s - on[t] >= sum(down[t-DT+1 .. t]) + history of stops before the horizon
                  (N_s = N - containers_unavailable: the containers in service)
 
@@ -105,11 +106,12 @@ class FleetAsset(AssetDefaults):
         if ut > 1:
             b.UH = pyo.RangeSet(0, min(ut - 1, n) - 1)
             mutable(b, "history_up", b.UH)
+            mutable(b, "outage_containers", T)  # containers out of service by outage at t
             b.min_up = pyo.Constraint(
                 T,
                 rule=lambda b, t: (
                     b.on[t] - sum(b.up[k] for k in range(max(0, t - ut + 1), t + 1))
-                    >= (b.history_up[t] if t < ut - 1 else 0)
+                    >= (b.history_up[t] if t < ut - 1 else 0) - b.outage_containers[t]
                 ),
             )
         if dt_ > 1:
@@ -206,6 +208,7 @@ class FleetAsset(AssetDefaults):
         set_param(b.revenue_coef, coef)
         if hasattr(b, "history_up"):
             set_param(b.history_up, _history(fs.recent_starts, self.up_intervals, len(b.UH)))
+            set_param(b.outage_containers, f.containers - f.containers_unavailable - avail)
         if hasattr(b, "history_down"):
             set_param(b.history_down, _history(fs.recent_stops, self.down_intervals, len(b.DH)))
         if f.power_target is not None:
