@@ -11,7 +11,8 @@
 Exit codes: 0 done; 1 done, but some steps of the optimised plan were ``at_risk`` or
 ``fallback`` (the first one named on stderr; the counterfactual chains do not count: an
 always-on fleet breaking a DR cap is what they are for); 2 bad input (one line on stderr,
-as ``dispatch plan``).
+as ``dispatch plan``); 130 interrupted (Ctrl-C): the finished steps are saved and the same
+command resumes.
 
 Choices (also in the README):
 
@@ -75,6 +76,7 @@ from dispatch.cli import (
 from dispatch.horizon import local_timestamp
 
 NETWORK_COLUMNS = ("hashrate_th_s",)
+EXIT_INTERRUPTED = 130  # as a shell reports SIGINT
 WRITTEN = (
     "manifest.json, comparison.csv, totals.json, steps.csv, checkpoints/, scenarios/<name>/"
     "{intervals.parquet, daily.csv, monthly.csv, totals.json, da_vs_rt.csv, charts/*.png}"
@@ -175,23 +177,32 @@ def backtest_command(
             else:
                 bar.update(task, completed=done)
 
-        result = backtest(
-            site,
-            inputs,
-            start,
-            end,
-            step=step,
-            lookahead=lookahead,
-            workers=workers,
-            scheduler=scheduler,
-            out=out_dir,
-            chunk=chunk_arg,
-            rt_rule=rule,
-            sweep=sweep,
-            counterfactuals=counterfactuals,
-            progress=progress,
-            mip_rel_gap=mip_gap,
-        )
+        try:
+            result = backtest(
+                site,
+                inputs,
+                start,
+                end,
+                step=step,
+                lookahead=lookahead,
+                workers=workers,
+                scheduler=scheduler,
+                out=out_dir,
+                chunk=chunk_arg,
+                rt_rule=rule,
+                sweep=sweep,
+                counterfactuals=counterfactuals,
+                progress=progress,
+                mip_rel_gap=mip_gap,
+            )
+        except KeyboardInterrupt:
+            done = int(bar.tasks[task].completed)
+            typer.echo(
+                f"interrupted after {done} steps, all saved in {out_dir}; run the same command "
+                "again to resume",
+                err=True,
+            )
+            raise typer.Exit(EXIT_INTERRUPTED) from None
     if charts:
         from dispatch.backtest.charts import write_charts
 

@@ -159,3 +159,20 @@ def test_one_backtest_at_a_time_per_folder(folder: Path) -> None:
     (out / ".lock").write_text("999999999")  # a dead one: taken over
     r = backtest(site, inputs, "2026-03-05", "2026-03-06", out=out)
     assert r.run["steps_planned"] == 1
+
+
+def test_ctrl_c_keeps_the_finished_steps(folder: Path) -> None:
+    site, inputs = load(folder)
+    out = folder / "out"
+
+    def interrupt_after_two(done: int, total: int) -> None:
+        if done == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        backtest(site, inputs, "2026-03-05", "2026-03-09", out=out, progress=interrupt_after_two)
+    assert not (out / ".lock").exists()
+    resumed = backtest(site, inputs, "2026-03-05", "2026-03-09", out=out)
+    assert resumed.run["steps_from_checkpoints"] == 2
+    clean = backtest(site, inputs, "2026-03-05", "2026-03-09")
+    pd.testing.assert_frame_equal(resumed.intervals(), clean.intervals(), check_exact=True)

@@ -112,6 +112,8 @@ def backtest(
     workers, scheduler
         Run on a local process pool of ``workers`` processes, or on a Dask cluster
         (``scheduler``: its address or a ``distributed.Client``).  Results are identical.
+        A script using ``workers > 1`` needs the ``if __name__ == "__main__":`` guard (the
+        worker processes import the main module).
     out
         Folder for checkpoints and results; re-running with the same folder resumes (see
         :mod:`dispatch.backtest.store`).  ``None``: nothing written, results in memory.
@@ -158,8 +160,10 @@ def backtest(
             )
         scenarios = sweep.scenarios(site, inputs, t_start, t_end)
     rule = RtRule.parse(rt_rule, site)
-    if rule is not None and settle_rt and inputs.rt_price_usd_per_mwh is None:
-        raise ConfigError("rt_rule: needs real-time prices (load_inputs(..., rt_prices=...))")
+    for scn in scenarios:
+        RtRule.parse(rule, scn.site)  # the fleets it names exist in every scenario
+        if rule is not None and settle_rt and scn.inputs.rt_price_usd_per_mwh is None:
+            raise ConfigError("rt_rule: needs real-time prices (load_inputs(..., rt_prices=...))")
     config = _RunConfig(step_td, lookahead_td, chunk, settle_rt, rule, options)
     runs = [
         _ChainRun(scn, mode, chain)

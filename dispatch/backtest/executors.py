@@ -58,8 +58,10 @@ def open_executor(workers: int = 1, scheduler: Any = None) -> Iterator[tuple[cf.
     pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
     try:
         yield pool, workers
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)  # Ctrl-C: do not wait for running steps
+        raise
+    pool.shutdown(wait=True)
 
 
 @contextmanager

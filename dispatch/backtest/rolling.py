@@ -37,11 +37,11 @@ class PlanOptions:
     reuse_model: bool = True
 
     def to_dict(self) -> dict:
+        """What the results depend on (model reuse does not change them)."""
         return {
             "mip_rel_gap": self.mip_rel_gap,
             "time_limit_s": self.time_limit_s,
             "threads": self.threads,
-            "reuse_model": self.reuse_model,
         }
 
 
