@@ -6,7 +6,8 @@
         [--rt-prices FILE] [--rt-margin USD] [--hpc-load FILE|VALUE] [--cp-probability FILE]
         [--solar FILE] [--location NAME] [--sweep FILE] [--counterfactuals]
         [--workers N] [--scheduler ADDRESS] [--chunk month] [--out DIR]
-        [--step 1D] [--lookahead 24h] [--mip-gap 1e-3] [--no-charts]
+        [--step 1D] [--lookahead 24h] [--demand-charge full|prorate] [--mip-gap 1e-3]
+        [--no-charts]
 
 Exit codes: 0 done; 1 done, but some steps of the optimised plan were ``at_risk`` or
 ``fallback`` (the first one named on stderr; the counterfactual chains do not count: an
@@ -134,6 +135,13 @@ def backtest_command(
         str, typer.Option(help="step kept from each plan: 1D (local day) or hours")
     ] = "1D",
     lookahead: Annotated[str, typer.Option(help="planned beyond each step, e.g. 24h")] = "24h",
+    demand_charge: Annotated[
+        str,
+        typer.Option(
+            help="how each day weighs the monthly demand charge: full (as dispatch plan) or "
+            "prorate (by the share of the month's remaining time the horizon covers)"
+        ),
+    ] = "full",
     mip_gap: Annotated[
         float, typer.Option(help="relative MIP gap of each plan (see the README)", min=0)
     ] = 1e-3,
@@ -192,6 +200,7 @@ def backtest_command(
                 rt_rule=rule,
                 sweep=sweep,
                 counterfactuals=counterfactuals,
+                demand_charge=demand_charge,
                 progress=progress,
                 mip_rel_gap=mip_gap,
             )

@@ -15,10 +15,12 @@ site again only rewrites mutable parameters and re-solves: see :class:`ModelCach
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Hashable
+from dataclasses import dataclass
 
 import numpy as np
 import pyomo.environ as pyo
@@ -26,9 +28,19 @@ import pyomo.environ as pyo
 from dispatch.assets import assets_for
 from dispatch.assets.base import Asset, Context, PlanData, Term, Values, param_values
 from dispatch.config import Site
-from dispatch.solve import HighsSession, SolveOptions, SolveResult
+from dispatch.solve import HighsSession, SolveOptions, SolveResult, SolveStatus
 
 INTEGER_TOL = 1e-6
+
+
+@dataclass(frozen=True)
+class Solved:
+    """A solve's result and, when it has a schedule, the values and per-interval terms."""
+
+    result: SolveResult
+    values: dict[str, Values] | None = None
+    terms: dict[str, np.ndarray] | None = None
+    agrees: bool = True  # HiGHS's objective equals the sum of the terms at the values
 
 
 class SiteModel:
@@ -57,6 +69,13 @@ class SiteModel:
         self.lock = threading.Lock()
         self._session: HighsSession | None = None
         self._changed_vars: list = []
+        self._vars = {  # each block's variables, and whether they are integer
+            name: [
+                (var, _is_integer(var))
+                for var in block.component_objects(pyo.Var, descend_into=False)
+            ]
+            for name, block in self.blocks.items()
+        }
         self.build_time_s = time.perf_counter() - t0
 
     def update(self, data: PlanData) -> None:
@@ -64,11 +83,48 @@ class SiteModel:
         for asset in self.assets:
             self._changed_vars += asset.update(self.blocks[asset.name], data)
 
-    def solve(self, options: SolveOptions) -> SolveResult:
+    def solve(self, options: SolveOptions, data: PlanData) -> Solved:
+        """Solve with the numbers last written by :meth:`update`; values and terms if solved.
+
+        HiGHS (seen with highspy 1.16) can value a MIP start differently in its presolved
+        space than in the original one and stop on it with an objective and a bound off by the
+        difference: a seeded solve whose reported objective disagrees with the profit terms
+        of the schedule it returned is done again without the start, within what is left of
+        the time limit.
+        """
         if self._session is None:
             self._session = HighsSession(self.model)
+        t0 = time.perf_counter()
         changed, self._changed_vars = self._changed_vars, []
-        return self._session.solve(options, changed_vars=changed, warm_start=self._round)
+        result = self._session.solve(options, changed_vars=changed, warm_start=self._round)
+        if result.status == SolveStatus.ERROR:  # HiGHS's copy may be stale: start afresh
+            self._session = None
+            return Solved(result)
+        solved = self._read(result, data)
+        if result.seeded and solved.values is not None and not solved.agrees:
+            limit = options.time_limit_s
+            if limit is not None:
+                limit = max(limit - (time.perf_counter() - t0), 1e-3)
+            retry = self._session.solve(
+                dataclasses.replace(options, warm_start=False, time_limit_s=limit)
+            )
+            retry = dataclasses.replace(
+                retry,
+                highs_time_s=retry.highs_time_s + result.highs_time_s,
+                wall_time_s=time.perf_counter() - t0,
+            )
+            solved = self._read(retry, data)
+        return solved
+
+    def _read(self, result: SolveResult, data: PlanData) -> Solved:
+        if not result.status.has_solution:
+            return Solved(result)
+        raw = self.values(data, tidy=False)
+        reported = result.objective_usd
+        computed = float(sum(v.sum() for v in self.term_values(raw).values()))
+        agrees = reported is not None and abs(reported - computed) <= 1e-6 * max(1.0, abs(computed))
+        values = {a.name: a.tidy(raw[a.name], data) for a in self.assets}
+        return Solved(result, values, self.term_values(values), agrees)
 
     def _round(self, values_of) -> list:  # type: ignore[no-untyped-def]
         """Each asset's rounding of the LP relaxation, as (integer variable, values) pairs."""
@@ -85,23 +141,19 @@ class SiteModel:
                 hints.append((block.component(name), ints))
         return hints
 
-    def values(self, data: PlanData) -> dict[str, Values]:
+    def values(self, data: PlanData, *, tidy: bool = True) -> dict[str, Values]:
         """Every block's variable values as arrays (integers rounded), tidied by the assets."""
         out: dict[str, Values] = {}
         for asset in self.assets:
-            block = self.blocks[asset.name]
             vals = Values()
-            for var in block.component_objects(pyo.Var, descend_into=False):
-                arr = np.fromiter(
-                    (0.0 if v.value is None else v.value for v in var.values()), dtype=float
-                )
-                first = next(iter(var.values()), None)
-                if first is not None and (first.is_integer() or first.is_binary()):
+            for var, integer in self._vars[asset.name]:
+                arr = self._session.values_of(var)  # type: ignore[union-attr]
+                if integer:
                     rounded = np.round(arr)
                     close = np.abs(arr - rounded) <= INTEGER_TOL
                     arr = np.where(close, rounded, arr) + 0.0  # no -0.0
                 vals.arrays[var.local_name] = arr
-            out[asset.name] = asset.tidy(vals, data)
+            out[asset.name] = asset.tidy(vals, data) if tidy else vals
         return out
 
     def term_values(self, values: dict[str, Values]) -> dict[str, np.ndarray]:
@@ -118,6 +170,11 @@ class SiteModel:
                 total = total + _coef_array(coef, n) * by_var[id(var)]
             result[term.name] = total
         return result
+
+
+def _is_integer(var: pyo.Var) -> bool:
+    first = next(iter(var.values()), None)
+    return first is not None and (first.is_integer() or first.is_binary())
 
 
 def _coef_array(coef: object, n: int) -> np.ndarray:

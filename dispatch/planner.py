@@ -82,25 +82,25 @@ def plan(
     with model.lock:
         t1 = time.perf_counter()
         model.update(data)
-        result = model.solve(options)
+        outcome = model.solve(options, data)
         solved = data
         first_result = None
-        if not result.status.has_solution:
-            first_result = result
+        if outcome.values is None:
+            first_result = outcome.result
             solved = dataclasses.replace(data, mode=Mode.FALLBACK)
             model.update(solved)
             limit = FALLBACK_TIME_LIMIT_S if time_limit_s is None else max(time_limit_s, 5.0)
-            result = model.solve(dataclasses.replace(options, time_limit_s=limit))
-            if not result.status.has_solution:
+            outcome = model.solve(dataclasses.replace(options, time_limit_s=limit), solved)
+            if outcome.values is None:
                 raise SolverError(
                     f"HiGHS found no schedule ({first_result.status.value}: "
                     f"{first_result.message}) and not even the fallback plan "
-                    f"({result.status.value}: {result.message})"
+                    f"({outcome.result.status.value}: {outcome.result.message})"
                 )
+        result, values, terms = outcome.result, outcome.values, outcome.terms
+        assert terms is not None
         solve_s = time.perf_counter() - t1
         t2 = time.perf_counter()
-        values = model.values(solved)
-        terms = model.term_values(values)
     timings = {
         "build_s": build_s,
         "solve_s": solve_s,

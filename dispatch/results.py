@@ -141,8 +141,7 @@ def build_plan(
     results_started: float,
 ) -> Plan:
     """Assemble the schedule, the profit terms and the status from a solve's values."""
-    index = data.horizon.index
-    index.name = "interval_start"
+    index = data.horizon.index.rename("interval_start")
     cols: dict[str, np.ndarray] = {}
     for asset in assets:
         cols.update(asset.columns(values[asset.name], data))
@@ -151,13 +150,13 @@ def build_plan(
     cols["hashrate_th_s"] = sum((cols[f"{f}_hashrate_th_s"] for f in fleets), np.zeros(data.n))
     dr_flags = [cols[f"dr_{e.name}_active"] for e in site.dr_events]
     cols["dr_active"] = np.max(dr_flags, axis=0) if dr_flags else np.zeros(data.n)
-    profit_terms = pd.DataFrame(terms, index=index)
     kinds: dict[str, list[str]] = {}
     for name, kind in term_kinds.items():
         kinds.setdefault(kind, []).append(name)
     for kind, names in kinds.items():
-        cols[f"profit_{kind}_usd"] = profit_terms[names].sum(axis=1).to_numpy()
-    cols["profit_total_usd"] = profit_terms.sum(axis=1).to_numpy() if terms else np.zeros(data.n)
+        cols[f"profit_{kind}_usd"] = np.sum([terms[name] for name in names], axis=0)
+    cols["profit_total_usd"] = np.sum(list(terms.values()), axis=0) if terms else np.zeros(data.n)
+    profit_terms = pd.DataFrame(terms, index=index)
     schedule = pd.DataFrame(cols, index=index)
     status, reason = _status(site, schedule, solve, failed_solve, data)
     timings = {**timings, "results_s": time.perf_counter() - results_started}

@@ -1,4 +1,11 @@
-"""The only module that talks to HiGHS (through Pyomo's HiGHS interface).
+"""The only module that talks to HiGHS.
+
+Pyomo's HiGHS interface (``pyomo.contrib.solver``'s persistent ``Highs``) hands the Pyomo
+model to HiGHS and keeps HiGHS's copy up to date (changed bounds, every mutable parameter);
+the session then runs HiGHS and reads the status and the column values straight from
+highspy.  (Pyomo's own ``solve`` wrapper adds ~5 ms per call of output capture and
+bookkeeping, a twentieth of a day-ahead plan, and loading values through Pyomo's variables
+cost more than the rest of the result handling together.)
 
 A solve returns a :class:`SolveResult` value; it never raises because the solver stopped
 without a solution.  :class:`HighsSession` keeps one persistent HiGHS instance per built
@@ -11,7 +18,6 @@ must not depend on which worker solved which step).
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import math
 import threading
@@ -24,14 +30,13 @@ import highspy
 import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.errors import ApplicationError
-from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
 
 from dispatch.errors import SolverError
 
 DEFAULT_MIP_REL_GAP = 1e-4
 
-# HiGHS output capture swaps file descriptors process-wide: one solve at a time per process.
+# HiGHS's thread scheduler is process-wide: one solve at a time per process.
 _SOLVE_LOCK = threading.Lock()
 # HiGHS's thread scheduler is process-wide: sized by the first run, it refuses a different
 # `threads` option afterwards unless reset (the solve then fails). 0 = HiGHS's default.
@@ -90,6 +95,7 @@ class SolveResult:
     highs_time_s: float = 0.0
     wall_time_s: float = 0.0
     message: str = ""
+    seeded: bool = False  # HiGHS started from the rounded LP relaxation
 
     @property
     def gap(self) -> float | None:
@@ -140,7 +146,7 @@ class HighsSession:
             raise SolverError("HiGHS (highspy) is not installed or cannot be loaded")
         self._instance_set = False
         self._columns: dict[int, np.ndarray] = {}
-        self._objective: Any = None
+        self._x: np.ndarray | None = None  # HiGHS's column values of the last solution
 
     def solve(
         self,
@@ -148,16 +154,7 @@ class HighsSession:
         changed_vars: list | None = None,
         warm_start: WarmStart | None = None,
     ) -> SolveResult:
-        """Send the changes, seed the MIP start, solve and load the values."""
-        kwds: dict = {
-            "load_solutions": False,
-            "raise_exception_on_nonoptimal_result": False,
-            "rel_gap": options.mip_rel_gap,
-            "tee": options.log,
-            "solver_options": {"mip_abs_gap": options.mip_abs_gap_usd, "time_limit": math.inf},
-        }
-        if options.threads is not None:
-            kwds["threads"] = options.threads
+        """Send the changes, seed the MIP start, run HiGHS and keep the solution."""
         seeded = False
         with _SOLVE_LOCK:
             t0 = time.perf_counter()
@@ -167,58 +164,40 @@ class HighsSession:
                 highs = self._highs()
                 highs.clearSolver()
                 _use_threads(highs, options.threads)  # before the relaxation runs
+                # no log lines when nobody reads them: each is a Python callback
+                highs.setOptionValue("output_flag", options.log)
                 if warm_start is not None and options.warm_start:
-                    highs.setOptionValue("output_flag", options.log)
-                    try:
-                        seeded = self._seed(highs, warm_start, options.time_limit_s)
-                    finally:
-                        highs.setOptionValue("output_flag", True)  # Pyomo captures the log
+                    seeded = self._seed(highs, warm_start, options.time_limit_s)
+                limit = math.inf
                 if options.time_limit_s is not None:  # what the relaxation left of it
-                    spent = time.perf_counter() - t0
-                    kwds["solver_options"]["time_limit"] = max(options.time_limit_s - spent, 1e-3)
-                results = self._solver.solve(self._model, **kwds)
+                    limit = max(options.time_limit_s - (time.perf_counter() - t0), 1e-3)
+                for name, value in (
+                    ("mip_rel_gap", options.mip_rel_gap),
+                    ("mip_abs_gap", options.mip_abs_gap_usd),
+                    ("time_limit", limit),
+                ):
+                    highs.setOptionValue(name, value)
+                highs.run()
+                model_status = highs.getModelStatus()
+                info = highs.getInfo()
+                has_solution = info.primal_solution_status == _FEASIBLE
+                self._x = np.asarray(highs.getSolution().col_value) if has_solution else None
             except (ApplicationError, RuntimeError, ValueError, OSError) as exc:
                 return SolveResult(SolveStatus.ERROR, message=f"HiGHS failed: {exc}")
-            status = _status(results)
-            if status.has_solution:
-                results.solution_loader.load_vars()
             highs_s = self._highs_clock() - clock_before
-        if seeded and status.has_solution and not self._objective_agrees(results):
-            return self._solve_unseeded(options, t0, highs_s)
+        objective = float(info.objective_function_value) if has_solution else None
+        if info.mip_node_count >= 0:
+            bound = float(info.mip_dual_bound)
+        else:  # no integer variable: an LP, whose bound is its optimum
+            bound = objective if model_status == highspy.HighsModelStatus.kOptimal else None
         return SolveResult(
-            status=status,
-            objective_usd=results.incumbent_objective,
-            bound_usd=results.objective_bound,
+            status=_status(model_status, has_solution, objective, bound),
+            objective_usd=objective,
+            bound_usd=bound,
             highs_time_s=highs_s,
             wall_time_s=time.perf_counter() - t0,
-            message=str(results.termination_condition.name),
-        )
-
-    def _objective_agrees(self, results) -> bool:  # type: ignore[no-untyped-def]
-        """HiGHS's incumbent objective equals the model's objective at the loaded values."""
-        if self._objective is None:
-            self._objective = next(self._model.component_data_objects(pyo.Objective, active=True))
-        value = float(pyo.value(self._objective))
-        reported = results.incumbent_objective
-        return reported is not None and abs(reported - value) <= 1e-6 * max(1.0, abs(value))
-
-    def _solve_unseeded(self, options: SolveOptions, t0: float, highs_s: float) -> SolveResult:
-        """Solve again without the MIP start.
-
-        HiGHS (seen with highspy 1.16) can value a MIP start differently in its presolved
-        space than in the original one, and then stop on it with an objective and a bound
-        that are off by the difference (a plan claimed optimal that may not be); a seeded
-        solve whose reported objective disagrees with the loaded schedule is done again
-        without the seed, within what is left of the time limit.
-        """
-        limit = options.time_limit_s
-        if limit is not None:
-            limit = max(limit - (time.perf_counter() - t0), 1e-3)
-        retry = self.solve(dataclasses.replace(options, warm_start=False, time_limit_s=limit))
-        return dataclasses.replace(
-            retry,
-            highs_time_s=retry.highs_time_s + highs_s,
-            wall_time_s=time.perf_counter() - t0,
+            message=highs.modelStatusToString(model_status),
+            seeded=seeded,
         )
 
     def _push(self, changed_vars: list) -> None:
@@ -226,6 +205,9 @@ class HighsSession:
         if not self._instance_set:
             self._solver.set_instance(self._model)
             self._instance_set = True
+            highs = self._highs()
+            if hasattr(highs, "HandleKeyboardInterrupt"):  # Ctrl-C stops a long solve
+                highs.HandleKeyboardInterrupt = True
             updates = self._solver.config.auto_updates
             for flag in _AUTO_UPDATES:
                 setattr(updates, flag, False)
@@ -259,6 +241,16 @@ class HighsSession:
             return False
         highs.setSolution(int(known.sum()), index[known], values[known])
         return True
+
+    def values_of(self, var) -> np.ndarray:  # type: ignore[no-untyped-def]
+        """The last solution's values of an indexed variable (0 where HiGHS never had it).
+
+        Read straight from HiGHS's column values: loading them into Pyomo's variables first
+        cost more than the rest of the result handling together.
+        """
+        if self._x is None:
+            raise SolverError("no solution to read")
+        return np.nan_to_num(_at(self._x, self._cols(var)), nan=0.0)
 
     def _cols(self, var) -> np.ndarray:  # type: ignore[no-untyped-def]
         """HiGHS column of each element of an indexed variable (cached); -1 for an element
@@ -310,21 +302,31 @@ def _use_threads(highs, threads: int | None) -> None:  # type: ignore[no-untyped
     highs.setOptionValue("threads", wanted)
 
 
-def _status(results) -> SolveStatus:  # type: ignore[no-untyped-def]
-    tc = results.termination_condition
-    has_solution = results.solution_status in (SolutionStatus.optimal, SolutionStatus.feasible)
-    if tc == TerminationCondition.convergenceCriteriaSatisfied:
-        obj, bound = results.incumbent_objective, results.objective_bound
+_FEASIBLE = 2  # HiGHS's primal_solution_status: a feasible solution exists
+_MS = highspy.HighsModelStatus
+_ERRORS = {
+    _MS.kLoadError,
+    _MS.kModelError,
+    _MS.kPresolveError,
+    _MS.kSolveError,
+    _MS.kPostsolveError,
+}
+
+
+def _status(
+    model_status, has_solution: bool, obj: float | None, bound: float | None
+) -> SolveStatus:  # type: ignore[no-untyped-def]
+    """HiGHS's model status as ours: optimal, within the gap, stopped (with or without a
+    schedule), infeasible or failed."""
+    if model_status == _MS.kOptimal and has_solution:
         if obj is not None and bound is not None and abs(bound - obj) <= 1e-9 * max(1.0, abs(obj)):
             return SolveStatus.OPTIMAL
         return SolveStatus.WITHIN_GAP
-    if tc in (TerminationCondition.provenInfeasible, TerminationCondition.infeasibleOrUnbounded):
+    if model_status in (_MS.kInfeasible, _MS.kUnboundedOrInfeasible):
         return SolveStatus.INFEASIBLE
-    if tc == TerminationCondition.error:
+    if model_status in _ERRORS:
         return SolveStatus.ERROR
-    if has_solution:
-        return SolveStatus.TIME_LIMIT
-    return SolveStatus.NO_SOLUTION
+    return SolveStatus.TIME_LIMIT if has_solution else SolveStatus.NO_SOLUTION
 
 
 __all__ = ["HighsSession", "SolveOptions", "SolveResult", "SolveStatus"]

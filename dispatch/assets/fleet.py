@@ -106,12 +106,14 @@ class FleetAsset(AssetDefaults):
         if ut > 1:
             b.UH = pyo.RangeSet(0, min(ut - 1, n) - 1)
             mutable(b, "history_up", b.UH)
-            mutable(b, "outage_containers", T)  # containers out of service by outage at t
+            if f.outages:  # containers out of service by outage at t
+                mutable(b, "outage_containers", T)
             b.min_up = pyo.Constraint(
                 T,
                 rule=lambda b, t: (
                     b.on[t] - sum(b.up[k] for k in range(max(0, t - ut + 1), t + 1))
-                    >= (b.history_up[t] if t < ut - 1 else 0) - b.outage_containers[t]
+                    >= (b.history_up[t] if t < ut - 1 else 0)
+                    - (b.outage_containers[t] if f.outages else 0)
                 ),
             )
         if dt_ > 1:
@@ -208,7 +210,8 @@ class FleetAsset(AssetDefaults):
         set_param(b.revenue_coef, coef)
         if hasattr(b, "history_up"):
             set_param(b.history_up, _history(fs.recent_starts, self.up_intervals, len(b.UH)))
-            set_param(b.outage_containers, f.containers - f.containers_unavailable - avail)
+            if f.outages:
+                set_param(b.outage_containers, f.containers - f.containers_unavailable - avail)
         if hasattr(b, "history_down"):
             set_param(b.history_down, _history(fs.recent_stops, self.down_intervals, len(b.DH)))
         if f.power_target is not None:

@@ -68,6 +68,7 @@ log = logging.getLogger("dispatch.backtest")
 Progress = Callable[[int, int], None]
 COUNTERFACTUALS = (Mode.NO_MINERS.value, Mode.ALWAYS_ON.value)
 BACKTEST_MIP_REL_GAP = 1e-3
+DEMAND_CHARGE_POLICIES = ("full", "prorate")
 
 
 def backtest(
@@ -87,6 +88,7 @@ def backtest(
     rt_rule: RtRule | Mapping | None = None,
     sweep: Sweep | Mapping | str | Path | None = None,
     counterfactuals: Iterable[str] | bool = (),
+    demand_charge: str = "full",
     progress: Progress | None = None,
     mip_rel_gap: float = BACKTEST_MIP_REL_GAP,
     time_limit_s: float | None = None,
@@ -130,6 +132,14 @@ def backtest(
     counterfactuals
         ``"no_miners"`` and/or ``"always_on"`` (``True``: both): also run these chains, for
         the value of mining and of flexibility per day, month and in total.
+    demand_charge
+        How each step weighs the monthly demand charge when it decides: ``"full"`` (as
+        ``plan()`` does: each MW above the month's peak so far at the full rate) or
+        ``"prorate"`` (at the rate times the share of the month's remaining time the
+        horizon covers, :func:`dispatch.backtest.rolling.prorated_site`).  A 48-hour horizon
+        sees only 48 hours of what a higher peak earns over the rest of the month, so at the
+        full rate it holds the peak and mining too low early in the month.  The charge
+        reported is always the true one.
     progress
         Called as ``progress(steps_done, steps_total)`` after each step (and once at start).
     mip_rel_gap, time_limit_s, threads, reuse_model
@@ -164,7 +174,11 @@ def backtest(
         RtRule.parse(rule, scn.site)  # the fleets it names exist in every scenario
         if rule is not None and settle_rt and scn.inputs.rt_price_usd_per_mwh is None:
             raise ConfigError("rt_rule: needs real-time prices (load_inputs(..., rt_prices=...))")
-    config = _RunConfig(step_td, lookahead_td, chunk, settle_rt, rule, options)
+    if demand_charge not in DEMAND_CHARGE_POLICIES:
+        raise ConfigError(
+            f"demand_charge: {demand_charge!r} is not one of {', '.join(DEMAND_CHARGE_POLICIES)}"
+        )
+    config = _RunConfig(step_td, lookahead_td, chunk, settle_rt, rule, options, demand_charge)
     runs = [
         _ChainRun(scn, mode, chain)
         for scn in scenarios
@@ -206,6 +220,7 @@ class _RunConfig:
     settle: bool
     rt_rule: RtRule | None
     options: PlanOptions
+    demand_charge: str = "full"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -215,6 +230,7 @@ class _RunConfig:
             "settle_rt": self.settle,
             "rt_rule": None if self.rt_rule is None else self.rt_rule.to_dict(),
             "options": self.options.to_dict(),
+            "demand_charge": self.demand_charge,
             "dispatch_version": dispatch.__version__,
         }
 
@@ -364,6 +380,7 @@ class _ChainRun:
             rt_rule=config.rt_rule,
             options=config.options,
             warmup=step.warmup,
+            demand_charge=config.demand_charge,
         )
         return task, self.step_hash(config, step, window)
 

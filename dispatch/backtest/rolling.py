@@ -16,6 +16,7 @@ import platform
 import time
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from dispatch.assets.base import Mode
@@ -58,6 +59,7 @@ class StepTask:
     rt_rule: RtRule | None = None
     options: PlanOptions = field(default_factory=PlanOptions)
     warmup: bool = False
+    demand_charge: str = "full"
 
 
 @dataclass(frozen=True)
@@ -88,16 +90,64 @@ def site_for_horizon(site: Site, start: pd.Timestamp, end: pd.Timestamp) -> Site
     return site.model_copy(update={"dr_events": keep})
 
 
+def prorated_site(site: Site, start: pd.Timestamp, horizon_end: pd.Timestamp) -> Site:
+    """``site`` with its demand-charge rate scaled by the share of the billing month's
+    remaining time that the horizon covers (the ``"prorate"`` policy)::
+
+        share = (min(horizon_end, month_end) - start) / (month_end - start)
+
+    ``month_end``: the next local first-of-month after ``start``.  A MW added to the month's
+    peak is paid once but serves every remaining hour of the month; a 48-hour horizon sees
+    only its own hours of that benefit, so at the full rate it holds the peak (and mining)
+    too low early in the month.  The share is 1 on the month's last days.
+    """
+    dc = site.demand_charge
+    assert dc is not None
+    local = start.tz_convert(site.timezone).tz_localize(None)
+    first = (local.normalize() - pd.Timedelta(days=local.day - 1)) + pd.DateOffset(months=1)
+    month_end = local_timestamp(first, site.timezone)
+    share = (min(horizon_end, month_end) - start) / (month_end - start)
+    rate = dc.rate_usd_per_mw * float(share)
+    return site.model_copy(
+        update={"demand_charge": dc.model_copy(update={"rate_usd_per_mw": rate})}
+    )
+
+
+def bill_demand_charge(site: Site, frame: pd.DataFrame, state: SiteState) -> None:
+    """Replace ``frame``'s demand charge by the site's true one, in place::
+
+        increase[t] = billing_peak[t] - billing_peak[t-1]   (same billing month; the carried
+                      peak before the first interval, 0 after a month change)
+        demand_charge[t] = -rate_usd_per_mw * increase[t]
+
+    and ``profit_total_usd`` by the same difference.
+    """
+    dc = site.demand_charge
+    assert dc is not None
+    peak = frame["billing_peak_mw"].to_numpy(dtype=float)
+    local = frame.index.tz_convert(site.timezone)
+    month = (local.year * 12 + local.month).to_numpy()
+    before = np.r_[state.peak_for(frame.index[0]), peak[:-1]]
+    before[1:][month[1:] != month[:-1]] = 0.0
+    charge = -dc.rate_usd_per_mw * np.clip(peak - before, 0.0, None)
+    old = frame["profit_demand_charge_usd"].to_numpy(dtype=float)
+    frame["profit_demand_charge_usd"] = charge
+    frame["profit_total_usd"] = frame["profit_total_usd"].to_numpy(dtype=float) + charge - old
+
+
 def run_step(task: StepTask) -> StepOutcome:
     """Plan one step's horizon and keep the step (see the module docstring)."""
     t0 = time.perf_counter()
     index = task.inputs.index
     horizon_end = index[-1] + pd.Timedelta(minutes=task.site.interval_minutes)
     site = site_for_horizon(task.site, index[0], horizon_end)
+    decide = site
+    if task.demand_charge == "prorate" and site.demand_charge is not None:
+        decide = prorated_site(site, index[0], horizon_end)
     opts = task.options
     misses = MODEL_CACHE.misses
     p = plan(
-        site,
+        decide,
         task.inputs,
         state=task.state,
         mode=task.mode,
@@ -109,10 +159,13 @@ def run_step(task: StepTask) -> StepOutcome:
     reused = opts.reuse_model and MODEL_CACHE.misses == misses
     state_out = p.state_at(task.end)
     kept = p.schedule.index < task.end
-    frame = None
-    kept_profit = float(p.schedule["profit_total_usd"].to_numpy()[kept].sum())
-    if not task.warmup:
-        frame = p.schedule.loc[kept].copy()
+    frame = p.schedule.loc[kept].copy()
+    if decide is not site:
+        bill_demand_charge(site, frame, task.state)
+    kept_profit = float(frame["profit_total_usd"].sum())
+    if task.warmup:
+        frame = None
+    else:
         frame["hashprice_usd_per_ph_day"] = task.inputs.hashprice_usd_per_ph_day.to_numpy()[kept]
         for f in site.fleets:
             frame[f"{f.name}_mining_revenue_usd"] = p.profit_terms[
