@@ -373,7 +373,7 @@ def summary_rows(scn: ScenarioResult, row: pd.Series) -> list[tuple[str, str]]:
             rows.append((label, f"{_usd(scn.totals[key])} USD"))
     rows += [
         ("HPC served", _pct(t["hpc_served_frac"])),
-        ("DR compliance", _pct(t["dr_compliance_frac"])),
+        ("DR compliance", _pct(t["dr_compliance_frac"]) if t["dr_intervals"] else "no DR window"),
         ("steps at risk / fallback", f"{row['steps_at_risk']} / {row['steps_fallback']}"),
     ]
     return rows

@@ -250,3 +250,29 @@ def test_counterfactual_chains_give_the_value_of_mining_and_flexibility() -> Non
     on = scn.intervals("always_on")
     np.testing.assert_array_equal(on["f_containers_on"], on["f_containers_available"])
     assert scn.totals["value_of_flexibility_usd"] > 0  # evening prices beat the breakeven
+
+
+def test_prorated_demand_charge_lifts_the_myopic_peak_and_bills_the_true_charge() -> None:
+    rate = 5000.0  # USD/MW: a 48 h horizon earns 48 x (83.3 - 20) = 3,040 USD per MW mined
+    site = tiny_site(
+        hpc_halls=[{"name": "hall", "it_load_mw": 10.0, "pue": 1.0}],
+        fleets=[{**FLEET, "containers": 4, "containers_initially_on": 0}],
+        demand_charge={"rate_usd_per_mw": rate},
+    )
+    inputs = inputs_for(site, "2026-01-01", "2026-01-12", lambda i: np.full(len(i), 20.0))
+    full = backtest(site, inputs, "2026-01-01", "2026-01-11")
+    prorated = backtest(site, inputs, "2026-01-01", "2026-01-11", demand_charge="prorate")
+    # at the full rate no MW of mining pays for itself within 48 h: the site never mines
+    assert full.totals["optimise"]["mining_mwh"] == 0
+    # prorated (48 h of the month's 744 h: ~323 USD/MW) all 12 MW of containers run
+    s = prorated.intervals()
+    assert (s["f_containers_on"] == 4).all()
+    assert s["billing_peak_mw"].max() == pytest.approx(22.0)
+    # the charge reported is the true one: the full rate on the month's peak, set on day 1
+    charge = prorated.daily["profit_demand_charge_usd"].to_numpy()
+    np.testing.assert_allclose(charge, [-rate * 22.0] + [0.0] * 9, atol=1e-6)
+    total = s["profit_total_usd"].sum()
+    assert total == pytest.approx(
+        s.filter(like="profit_").drop(columns="profit_total_usd").sum().sum()
+    )
+    assert total > full.totals["optimise"]["profit_total_usd"] + 50_000

@@ -82,6 +82,7 @@ def monthly_profit_figure(scn: ScenarioResult) -> Figure:
             label="total (real-time settled)",
         )
     ax.axhline(0, color="0.3", lw=0.8)
+    ax.margins(y=0.06)
     ax.set_xticks(x, list(m.index), rotation=45 if len(m) > 12 else 0)
     ax.yaxis.set_major_formatter(FuncFormatter(_usd))
     ax.set_ylabel("profit, USD per month")
