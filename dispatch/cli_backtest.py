@@ -138,10 +138,10 @@ def backtest_command(
     demand_charge: Annotated[
         str,
         typer.Option(
-            help="how each day weighs the monthly demand charge: full (as dispatch plan) or "
-            "prorate (by the share of the month's remaining time the horizon covers)"
+            help="how each day weighs the monthly demand charge: prorate (by the share of "
+            "the month's remaining time the horizon covers) or full (as dispatch plan)"
         ),
-    ] = "full",
+    ] = "prorate",
     mip_gap: Annotated[
         float, typer.Option(help="relative MIP gap of each plan (see the README)", min=0)
     ] = 1e-3,

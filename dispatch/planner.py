@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from dispatch.assets.base import Mode, PlanData
+from dispatch.assets.demand_charge import prorate_weight
 from dispatch.config import Site
 from dispatch.errors import ConfigError, DataError, SolverError
 from dispatch.horizon import Horizon, local_timestamp
@@ -25,6 +26,7 @@ from dispatch.solve import SolveOptions
 from dispatch.state import SiteState
 
 MODEL_CACHE = ModelCache()
+DEMAND_CHARGE_POLICIES = ("full", "prorate")
 FALLBACK_TIME_LIMIT_S = 30.0
 
 
@@ -39,6 +41,7 @@ def plan(
     threads: int | None = None,
     log: bool = False,
     reuse_model: bool = True,
+    demand_charge: str = "full",
 ) -> Plan:
     """Schedule the site over the inputs' intervals and return the plan.
 
@@ -56,15 +59,30 @@ def plan(
     reuse_model
         Reuse a model built earlier for the same site and horizon shape, writing only the
         new numbers into it (the result is identical; only faster).
+    demand_charge
+        ``"full"``: a new monthly peak costs the full rate (DESIGN.md); ``"prorate"``: the
+        rate times the share of the month's remaining time the horizon covers, so a short
+        horizon early in the month does not hold the peak (and mining) too low; the
+        ``demand_charge`` profit term then reports that share (see
+        :mod:`dispatch.assets.demand_charge`).
 
     A solver that stops without a schedule gives the fallback plan (``plan.status ==
     "fallback"``); a plan whose HPC load is not fully served, or that breaks a DR cap, has
     status ``"at_risk"`` and names the intervals and the cause in ``plan.status_reason``.
     """
     t0 = time.perf_counter()
+    if demand_charge not in DEMAND_CHARGE_POLICIES:
+        raise ValueError(
+            f"demand_charge must be one of {', '.join(DEMAND_CHARGE_POLICIES)}, "
+            f"got {demand_charge!r}"
+        )
     data = plan_data(
         site, inputs, state if state is not None else SiteState.initial(site), Mode(mode)
     )
+    if demand_charge == "prorate":
+        end = data.horizon.index[-1] + pd.Timedelta(minutes=site.interval_minutes)
+        weight = prorate_weight(site.timezone, data.horizon.index[0], end)
+        data = dataclasses.replace(data, demand_charge_weight=weight)
     options = SolveOptions(
         mip_rel_gap=mip_rel_gap,
         mip_abs_gap_usd=max(mip_rel_gap * energy_value_usd(site, data), 1e-6),

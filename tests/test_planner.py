@@ -251,3 +251,23 @@ def test_an_outage_may_stop_containers_still_inside_their_min_up_time() -> None:
     assert p.status.ok
     assert p.schedule["f_containers_on"].tolist() == [1, 1, 0, 0]
     assert check_plan(p) == []
+
+
+def test_prorated_demand_charge_weighs_a_new_peak_by_the_horizons_share_of_the_month() -> None:
+    site = tiny_site(
+        hpc_halls=[{"name": "h", "it_load_mw": 50.0, "pue": 1.0}],
+        fleets=[fleet(containers=10)],
+        demand_charge={"rate_usd_per_mw": 1000.0, "peak_so_far_mw": 60.0},
+    )
+    inputs = inputs_for(site, [30.0] * 4)  # 2026-01-05 00:00-04:00
+    full = plan(site, inputs, mip_rel_gap=0)
+    prorated = plan(site, inputs, mip_rel_gap=0, demand_charge="prorate")
+    # a container earns 4 h x (416.7 - 105) = 1,247 USD: less than 3.5 MW x 1,000 USD/MW,
+    # more than 3.5 MW x 1,000 x 4 h / 648 h (the rest of January)
+    weight = 4 / (27 * 24)
+    assert full.schedule["f_containers_on"].tolist() == [2] * 4
+    assert prorated.schedule["f_containers_on"].tolist() == [10] * 4
+    charge = prorated.schedule["profit_demand_charge_usd"].sum()
+    assert charge == pytest.approx(-1000.0 * weight * (85.0 - 60.0))
+    with pytest.raises(ValueError, match="demand_charge"):
+        plan(site, inputs, demand_charge="half")

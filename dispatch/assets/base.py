@@ -51,6 +51,7 @@ class PlanData:
     mode: Mode = Mode.OPTIMISE
     solar_cf: np.ndarray | None = None
     cp_probability: np.ndarray | None = None
+    demand_charge_weight: float = 1.0  # the share of the monthly rate a new peak costs here
 
     @property
     def n(self) -> int:

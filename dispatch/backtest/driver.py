@@ -88,7 +88,7 @@ def backtest(
     rt_rule: RtRule | Mapping | None = None,
     sweep: Sweep | Mapping | str | Path | None = None,
     counterfactuals: Iterable[str] | bool = (),
-    demand_charge: str = "full",
+    demand_charge: str = "prorate",
     progress: Progress | None = None,
     mip_rel_gap: float = BACKTEST_MIP_REL_GAP,
     time_limit_s: float | None = None,
@@ -133,13 +133,13 @@ def backtest(
         ``"no_miners"`` and/or ``"always_on"`` (``True``: both): also run these chains, for
         the value of mining and of flexibility per day, month and in total.
     demand_charge
-        How each step weighs the monthly demand charge when it decides: ``"full"`` (as
-        ``plan()`` does: each MW above the month's peak so far at the full rate) or
-        ``"prorate"`` (at the rate times the share of the month's remaining time the
-        horizon covers, :func:`dispatch.backtest.rolling.prorated_site`).  A 48-hour horizon
-        sees only 48 hours of what a higher peak earns over the rest of the month, so at the
-        full rate it holds the peak and mining too low early in the month.  The charge
-        reported is always the true one.
+        How each step weighs the monthly demand charge when it decides: ``"prorate"``
+        (default: at the rate times the share of the month's remaining time the horizon
+        covers, :func:`dispatch.assets.demand_charge.prorate_weight`) or ``"full"`` (as
+        ``plan()`` does by default: each MW above the month's peak so far at the full
+        rate).  A 48-hour horizon sees only 48 hours of what a higher peak earns over the
+        rest of the month, so at the full rate it holds the peak and mining too low early
+        in the month.  The charge reported is always the true one.
     progress
         Called as ``progress(steps_done, steps_total)`` after each step (and once at start).
     mip_rel_gap, time_limit_s, threads, reuse_model
@@ -220,7 +220,7 @@ class _RunConfig:
     settle: bool
     rt_rule: RtRule | None
     options: PlanOptions
-    demand_charge: str = "full"
+    demand_charge: str = "prorate"
 
     def to_dict(self) -> dict[str, Any]:
         return {

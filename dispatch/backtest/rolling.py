@@ -90,29 +90,6 @@ def site_for_horizon(site: Site, start: pd.Timestamp, end: pd.Timestamp) -> Site
     return site.model_copy(update={"dr_events": keep})
 
 
-def prorated_site(site: Site, start: pd.Timestamp, horizon_end: pd.Timestamp) -> Site:
-    """``site`` with its demand-charge rate scaled by the share of the billing month's
-    remaining time that the horizon covers (the ``"prorate"`` policy)::
-
-        share = (min(horizon_end, month_end) - start) / (month_end - start)
-
-    ``month_end``: the next local first-of-month after ``start``.  A MW added to the month's
-    peak is paid once but serves every remaining hour of the month; a 48-hour horizon sees
-    only its own hours of that benefit, so at the full rate it holds the peak (and mining)
-    too low early in the month.  The share is 1 on the month's last days.
-    """
-    dc = site.demand_charge
-    assert dc is not None
-    local = start.tz_convert(site.timezone).tz_localize(None)
-    first = (local.normalize() - pd.Timedelta(days=local.day - 1)) + pd.DateOffset(months=1)
-    month_end = local_timestamp(first, site.timezone)
-    share = (min(horizon_end, month_end) - start) / (month_end - start)
-    rate = dc.rate_usd_per_mw * float(share)
-    return site.model_copy(
-        update={"demand_charge": dc.model_copy(update={"rate_usd_per_mw": rate})}
-    )
-
-
 def bill_demand_charge(site: Site, frame: pd.DataFrame, state: SiteState) -> None:
     """Replace ``frame``'s demand charge by the site's true one, in place::
 
@@ -141,13 +118,10 @@ def run_step(task: StepTask) -> StepOutcome:
     index = task.inputs.index
     horizon_end = index[-1] + pd.Timedelta(minutes=task.site.interval_minutes)
     site = site_for_horizon(task.site, index[0], horizon_end)
-    decide = site
-    if task.demand_charge == "prorate" and site.demand_charge is not None:
-        decide = prorated_site(site, index[0], horizon_end)
     opts = task.options
     misses = MODEL_CACHE.misses
     p = plan(
-        decide,
+        site,
         task.inputs,
         state=task.state,
         mode=task.mode,
@@ -155,12 +129,13 @@ def run_step(task: StepTask) -> StepOutcome:
         time_limit_s=opts.time_limit_s,
         threads=opts.threads,
         reuse_model=opts.reuse_model,
+        demand_charge=task.demand_charge,
     )
     reused = opts.reuse_model and MODEL_CACHE.misses == misses
     state_out = p.state_at(task.end)
     kept = p.schedule.index < task.end
     frame = p.schedule.loc[kept].copy()
-    if decide is not site:
+    if task.demand_charge == "prorate" and site.demand_charge is not None:
         bill_demand_charge(site, frame, task.state)
     kept_profit = float(frame["profit_total_usd"].sum())
     if task.warmup:
