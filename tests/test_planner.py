@@ -262,10 +262,11 @@ def test_prorated_demand_charge_weighs_a_new_peak_by_the_horizons_share_of_the_m
     inputs = inputs_for(site, [30.0] * 4)  # 2026-01-05 00:00-04:00
     full = plan(site, inputs, mip_rel_gap=0)
     prorated = plan(site, inputs, mip_rel_gap=0, demand_charge="prorate")
-    # a container earns 4 h x (416.7 - 105) = 1,247 USD: less than 3.5 MW x 1,000 USD/MW,
-    # more than 3.5 MW x 1,000 x 4 h / 648 h (the rest of January)
+    # a container earns 4 h x (416.7 - 105) = 1,247 USD: less than its 3.5 MW x 1,000 USD/MW
+    # (the third one only raises the peak by 0.5 MW), more than 3.5 MW x 1,000 x 4 h / 648 h
+    # (the horizon's share of the rest of January)
     weight = 4 / (27 * 24)
-    assert full.schedule["f_containers_on"].tolist() == [2] * 4
+    assert full.schedule["f_containers_on"].tolist() == [3] * 4
     assert prorated.schedule["f_containers_on"].tolist() == [10] * 4
     charge = prorated.schedule["profit_demand_charge_usd"].sum()
     assert charge == pytest.approx(-1000.0 * weight * (85.0 - 60.0))
