@@ -27,9 +27,10 @@ down in proportion.
                                         [--days 365] [--workers 2]
                                         [--demand-charge full|prorate]
 
-``--demand-charge`` is the backtest's option of that name: ``full`` (the default) weighs the
-monthly demand charge as ``plan()`` does, ``prorate`` by the share of the month the horizon
-covers (much easier MIPs on the sample site, whose demand charge binds every month).
+``--demand-charge`` is the backtest's option of that name: ``prorate`` (the default, as in
+``backtest()``) weighs the monthly demand charge by the share of the month the horizon covers,
+``full`` as ``plan()`` does by default (much harder MIPs on the sample site, whose demand
+charge binds every month, and a myopic plan).
 """
 
 from __future__ import annotations
@@ -199,7 +200,7 @@ def main() -> None:
     parser.add_argument("--case", action="append", choices=sorted(CASES))
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--demand-charge", choices=["full", "prorate"], default="full")
+    parser.add_argument("--demand-charge", choices=["full", "prorate"], default="prorate")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not PRICES.exists() or not NETWORK.exists():

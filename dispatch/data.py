@@ -28,7 +28,10 @@ slowly, so holding a UTC day's value over the local day shifts it by 5-6 hours a
   real-time prices give the 15-minute mean); every finer row of the interval must be there;
 - timestamps off the site's interval grid (15-minute data at :07, or a step that does not
   divide into ``dt`` or is not a multiple of it) are an error ("misaligned");
-- a site interval the data do not cover is an error naming the first such interval.
+- a site interval the data do not cover is an error naming the first such interval;
+- the coincident-peak probability is an *amount per interval* (the chance that this interval
+  is the system peak), not a rate: coarser data are split evenly over the site intervals of
+  their period and finer data summed, so the total probability is kept.
 """
 
 from __future__ import annotations
@@ -128,7 +131,19 @@ def read_series(
     return _with_freq(series, table.step)
 
 
-def align(series: pd.Series, index: pd.DatetimeIndex, *, name: str, source: str) -> pd.Series:
+#: Inputs that are amounts per interval rather than rates: the chance that *this interval* is
+#: the system peak.  They are split (coarser data) or summed (finer data), not held/averaged.
+EXTENSIVE = frozenset({"cp_probability"})
+
+
+def align(
+    series: pd.Series,
+    index: pd.DatetimeIndex,
+    *,
+    name: str,
+    source: str,
+    extensive: bool | None = None,
+) -> pd.Series:
     """Put a native-frequency series on the site's interval index.
 
     Parameters
@@ -142,6 +157,11 @@ def align(series: pd.Series, index: pd.DatetimeIndex, *, name: str, source: str)
         The quantity, for messages (``"no price_usd_per_mwh data for ..."``).
     source
         Where the series came from, for messages.
+    extensive
+        The values are amounts per interval (default: ``name in EXTENSIVE``, i.e. the
+        coincident-peak probability): coarser data are *split* evenly over the site
+        intervals inside their period and finer data *summed*, so the total is kept (an
+        hourly peak probability of 0.04 is 0.01 per quarter-hour).
 
     Returns
     -------
@@ -157,6 +177,8 @@ def align(series: pd.Series, index: pd.DatetimeIndex, *, name: str, source: str)
         Timestamps off the site's grid ("misaligned"), or a site interval not covered
         ("no <name> data for <interval> (data ends <last timestamp>)").
     """
+    if extensive is None:
+        extensive = name in EXTENSIVE
     dt_site = _site_step(index)
     where = Where(source)
     if len(series) == 0:
@@ -171,6 +193,13 @@ def align(series: pd.Series, index: pd.DatetimeIndex, *, name: str, source: str)
         pos = days.get_indexer(index.tz_localize(None).normalize())
         covered = pos >= 0
         out = values[np.where(covered, pos, 0)]
+        if extensive:  # split each day's amount over its intervals (92/96/100 at 15 min)
+            starts = days.tz_localize(index.tz, ambiguous=True, nonexistent="shift_forward")
+            ends = (days + pd.Timedelta(days=1)).tz_localize(
+                index.tz, ambiguous=True, nonexistent="shift_forward"
+            )
+            per_day = (ends - starts) / dt_site
+            out = out / np.asarray(per_day, dtype=float)[np.where(covered, pos, 0)]
     else:
         step_ns, dt_ns = int(step.value), int(dt_site.value)
         if step_ns % dt_ns and dt_ns % step_ns:
@@ -189,6 +218,8 @@ def align(series: pd.Series, index: pd.DatetimeIndex, *, name: str, source: str)
             pos = np.searchsorted(data_ns, site_ns, side="right") - 1
             covered = (pos >= 0) & (site_ns < data_ns[np.maximum(pos, 0)] + step_ns)
             out = values[np.maximum(pos, 0)]
+            if extensive:
+                out = out * (dt_ns / step_ns)
         else:  # average the finer values inside each site interval
             k = dt_ns // step_ns
             owner = np.searchsorted(site_ns, data_ns, side="right") - 1
@@ -196,7 +227,7 @@ def align(series: pd.Series, index: pd.DatetimeIndex, *, name: str, source: str)
             counts = np.bincount(owner[inside], minlength=len(index))
             sums = np.bincount(owner[inside], weights=values[inside], minlength=len(index))
             covered = counts == k
-            out = sums / k
+            out = sums if extensive else sums / k
     if not covered.all():
         first = index[int(np.flatnonzero(~covered)[0])]
         if first < data.index[0]:

@@ -415,3 +415,19 @@ def test_real_ercot_dam_day_with_a_scarcity_spike():
     assert len(out) == 96
     assert out.max() > 1000
     assert np.allclose(out.to_numpy().reshape(24, 4), day.to_numpy()[:, None])
+
+
+def test_coincident_peak_probability_is_split_and_summed_not_held() -> None:
+    tz = "America/Chicago"
+    quarter = pd.date_range("2026-08-17", periods=8, freq="15min", tz=tz)
+    hourly = pd.Series([0.04, 0.08], index=pd.date_range("2026-08-17", periods=2, freq="h", tz=tz))
+    split = align(hourly, quarter, name="cp_probability", source="t")
+    assert split.tolist() == pytest.approx([0.01] * 4 + [0.02] * 4)
+    assert split.sum() == pytest.approx(hourly.sum())
+    fine = pd.Series(np.arange(8) * 0.01, index=quarter)
+    summed = align(fine, quarter[::4], name="cp_probability", source="t")
+    assert summed.tolist() == pytest.approx([0.06, 0.22])
+    # a daily probability over the 23-hour spring-forward day: 92 quarter-hours
+    day = pd.Series([0.92], index=pd.DatetimeIndex([pd.Timestamp("2024-03-10", tz=tz)]))
+    dst = site_index(make_site(), "2024-03-10", "2024-03-11")
+    assert align(day, dst, name="cp_probability", source="t").tolist() == pytest.approx([0.01] * 92)
