@@ -18,7 +18,7 @@ p.schedule  # one row per interval, units in the column names
 """
 
 from dispatch.assets.base import Mode
-from dispatch.backtest import BacktestResult, backtest
+from dispatch.backtesting import BacktestResult, backtest
 from dispatch.buffer import BufferReport, buffer_report
 from dispatch.checker import Violation, check_plan, check_schedule
 from dispatch.config import Site

@@ -58,7 +58,7 @@ from dispatch import (
     load_inputs,
     read_series,
 )
-from dispatch.backtest.result import ScenarioResult
+from dispatch.backtesting.result import ScenarioResult
 from dispatch.cli import (
     EXIT_AT_RISK,
     CpProbabilityOpt,
@@ -213,7 +213,7 @@ def backtest_command(
             )
             raise typer.Exit(EXIT_INTERRUPTED) from None
     if charts:
-        from dispatch.backtest.charts import write_charts
+        from dispatch.backtesting.charts import write_charts
 
         write_charts(result)
     console.print(summary_table(result))

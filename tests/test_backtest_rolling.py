@@ -12,7 +12,7 @@ import pytest
 
 from conftest import OBJ_RTOL, tiny_site
 from dispatch import Inputs, backtest, plan, site_index
-from dispatch.backtest.calendar import build_chains, parse_duration
+from dispatch.backtesting.calendar import build_chains, parse_duration
 from dispatch.errors import ConfigError, DataError
 
 FLEET = {

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import tiny_site
 from dispatch import Inputs, backtest, site_index
-from dispatch.backtest import RtRule, settle_rt
+from dispatch.backtesting import RtRule, settle_rt
 from dispatch.errors import ConfigError
 
 DT = 1.0

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import tiny_site
 from dispatch import Inputs, backtest, site_index
-from dispatch.backtest import Sweep
+from dispatch.backtesting import Sweep
 from dispatch.errors import ConfigError
 
 FLEET = {

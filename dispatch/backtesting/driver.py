@@ -3,17 +3,17 @@
 How a run proceeds:
 
 1. The scenarios (one, or every combination of a sweep) are split into **chains** of steps
-   (:mod:`dispatch.backtest.calendar`), one set per mode (the optimised plan and, when
+   (:mod:`dispatch.backtesting.calendar`), one set per mode (the optimised plan and, when
    asked, the ``no_miners``/``always_on`` counterfactuals).
 2. With an output folder, each chain is first walked through its checkpoints
-   (:mod:`dispatch.backtest.store`): steps already finished under the same hash are reused
+   (:mod:`dispatch.backtesting.store`): steps already finished under the same hash are reused
    and the chain resumes from the first step that is not, with the state that step's
    predecessor handed on.
-3. The chains run on an executor (:mod:`dispatch.backtest.executors`): at most as many
+3. The chains run on an executor (:mod:`dispatch.backtesting.executors`): at most as many
    chains at once as the executor runs tasks; within a chain, the next step is submitted
    when the previous one returns, with its end state.  This process alone writes files.
 4. The kept intervals of each scenario and mode are joined, and KPIs per day, per month
-   and in total are computed from them (:mod:`dispatch.backtest.kpis`).
+   and in total are computed from them (:mod:`dispatch.backtesting.kpis`).
 
 Results do not depend on the executor or the number of workers: each step is a
 deterministic function of the site, its input window and the state carried in (HiGHS runs
@@ -36,26 +36,26 @@ import pandas as pd
 
 import dispatch
 from dispatch.assets.base import Mode
-from dispatch.backtest.calendar import Chain, Step, build_chains, parse_duration
-from dispatch.backtest.executors import open_executor
-from dispatch.backtest.kpis import daily_kpis, monthly_kpis, total_kpis
-from dispatch.backtest.result import (
+from dispatch.backtesting.calendar import Chain, Step, build_chains, parse_duration
+from dispatch.backtesting.executors import open_executor
+from dispatch.backtesting.kpis import daily_kpis, monthly_kpis, total_kpis
+from dispatch.backtesting.result import (
     OPTIMISE,
     VALUES,
     BacktestResult,
     ScenarioResult,
     intervals_file,
 )
-from dispatch.backtest.rolling import PlanOptions, StepOutcome, StepTask, run_step
-from dispatch.backtest.settle import RtRule
-from dispatch.backtest.store import (
+from dispatch.backtesting.rolling import PlanOptions, StepOutcome, StepTask, run_step
+from dispatch.backtesting.settle import RtRule
+from dispatch.backtesting.store import (
     CheckpointStore,
     digest,
     inputs_digest,
     safe_name,
     state_digest,
 )
-from dispatch.backtest.sweep import Scenario, Sweep, single_scenario
+from dispatch.backtesting.sweep import Scenario, Sweep, single_scenario
 from dispatch.config import Site
 from dispatch.errors import ConfigError, DataError
 from dispatch.files import atomic_path, atomic_write_text
@@ -108,7 +108,7 @@ def backtest(
         sweep that varies ``years`` sets them per scenario.
     step, lookahead
         Each step plans ``step + lookahead`` and keeps ``step``; ``"1D"`` steps over local
-        days (23 and 25 hours on DST days), see :mod:`dispatch.backtest.calendar`.
+        days (23 and 25 hours on DST days), see :mod:`dispatch.backtesting.calendar`.
     state
         The state at ``start`` (default: the site file's).
     workers, scheduler
@@ -118,7 +118,7 @@ def backtest(
         worker processes import the main module).
     out
         Folder for checkpoints and results; re-running with the same folder resumes (see
-        :mod:`dispatch.backtest.store`).  ``None``: nothing written, results in memory.
+        :mod:`dispatch.backtesting.store`).  ``None``: nothing written, results in memory.
     chunk
         ``None`` (one chain per scenario), or ``"month"``/``"week"``/``"year"``/a number of
         steps: independent chains, each after the first starting from the site file's state
@@ -126,7 +126,7 @@ def backtest(
     settle_rt, rt_rule
         Settle each kept step at the inputs' real-time prices when they are given; the rule
         (``{"curtail_margin_usd_per_mwh": X}``) curtails a fleet where the real-time price
-        beats its breakeven by more than X (:mod:`dispatch.backtest.settle`).
+        beats its breakeven by more than X (:mod:`dispatch.backtesting.settle`).
     sweep
         A sweep file, mapping or :class:`Sweep`: run every combination as a scenario.
     counterfactuals

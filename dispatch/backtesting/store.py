@@ -34,8 +34,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dispatch.backtest.calendar import Step
-from dispatch.backtest.rolling import StepOutcome
+from dispatch.backtesting.calendar import Step
+from dispatch.backtesting.rolling import StepOutcome
 from dispatch.errors import ConfigError, DataError
 from dispatch.files import atomic_path, atomic_write_text
 from dispatch.inputs import Inputs

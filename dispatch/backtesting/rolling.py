@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from dispatch.assets.base import Mode
-from dispatch.backtest.settle import RtRule, settle_rt
+from dispatch.backtesting.settle import RtRule, settle_rt
 from dispatch.config import Site
 from dispatch.horizon import local_timestamp
 from dispatch.inputs import Inputs

@@ -13,10 +13,10 @@
 - :mod:`.charts`     PNG charts of a scenario's results
 """
 
-from dispatch.backtest.driver import backtest
-from dispatch.backtest.result import BacktestResult, ScenarioResult
-from dispatch.backtest.settle import RtRule, settle_rt
-from dispatch.backtest.sweep import Scenario, Sweep
+from dispatch.backtesting.driver import backtest
+from dispatch.backtesting.result import BacktestResult, ScenarioResult
+from dispatch.backtesting.settle import RtRule, settle_rt
+from dispatch.backtesting.sweep import Scenario, Sweep
 
 __all__ = [
     "BacktestResult",

@@ -52,7 +52,7 @@ def open_executor(workers: int = 1, scheduler: Any = None) -> Iterator[tuple[cf.
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
         # the server imports the planner once; each worker is a fork of it (fast start)
-        ctx.set_forkserver_preload(["dispatch.backtest.rolling"])
+        ctx.set_forkserver_preload(["dispatch.backtesting.rolling"])
     else:
         ctx = multiprocessing.get_context("spawn")
     pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx)

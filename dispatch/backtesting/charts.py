@@ -22,9 +22,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from dispatch.backtest.kpis import interval_kpis
-from dispatch.backtest.result import BacktestResult, ScenarioResult
-from dispatch.backtest.store import safe_name
+from dispatch.backtesting.kpis import interval_kpis
+from dispatch.backtesting.result import BacktestResult, ScenarioResult
+from dispatch.backtesting.store import safe_name
 from dispatch.files import atomic_path
 
 DPI = 110
