@@ -469,15 +469,7 @@ def _accept(run: _ChainRun, h: str, outcome: StepOutcome, store: CheckpointStore
         record = store.save(run.scenario.name, run.mode, run.chain.label, step, h, outcome)
         store.record_step(run.scenario.name, run.key, step.id, h)
     else:
-        record = {
-            "status": outcome.status,
-            "status_reason": outcome.status_reason,
-            "objective_usd": outcome.objective_usd,
-            "kept_profit_usd": outcome.kept_profit_usd,
-            "timings_s": outcome.timings_s,
-            "model_reused": outcome.model_reused,
-            "worker": outcome.worker,
-        }
+        record = outcome.summary()
         if outcome.frame is not None:
             run.frames.append(outcome.frame)
     run.log.append(_log_row(run, step, record, from_checkpoint=False))

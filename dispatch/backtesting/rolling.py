@@ -76,6 +76,18 @@ class StepOutcome:
     model_reused: bool
     worker: str
 
+    def summary(self) -> dict:
+        """The step's outcome as a JSON-ready record (no frame, no state)."""
+        return {
+            "status": self.status,
+            "status_reason": self.status_reason,
+            "objective_usd": self.objective_usd,
+            "kept_profit_usd": self.kept_profit_usd,
+            "timings_s": self.timings_s,
+            "model_reused": self.model_reused,
+            "worker": self.worker,
+        }
+
 
 def site_for_horizon(site: Site, start: pd.Timestamp, end: pd.Timestamp) -> Site:
     """``site`` with only the DR events whose window overlaps ``[start, end)``."""

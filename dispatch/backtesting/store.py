@@ -168,13 +168,7 @@ class CheckpointStore:
             "horizon_end": step.horizon_end.isoformat(),
             "warmup": step.warmup,
             "parquet": parquet.name if outcome.frame is not None else None,
-            "status": outcome.status,
-            "status_reason": outcome.status_reason,
-            "objective_usd": outcome.objective_usd,
-            "kept_profit_usd": outcome.kept_profit_usd,
-            "timings_s": outcome.timings_s,
-            "model_reused": outcome.model_reused,
-            "worker": outcome.worker,
+            **outcome.summary(),
             "state_out": outcome.state_out.to_dict(),
         }
         atomic_write_text(record_path, json.dumps(record, indent=1))
