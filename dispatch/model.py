@@ -238,7 +238,3 @@ class ModelCache:
             while len(self._models) > self.max_models:
                 self._models.popitem(last=False)
         return model
-
-    def clear(self) -> None:
-        with self._lock:
-            self._models.clear()
