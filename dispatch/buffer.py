@@ -2,57 +2,66 @@
 the DR events, and what flexibility and mining were worth (DESIGN.md section 5).
 
 ``buffer_report(plan)`` reads the plan's schedule and solves two counterfactuals on the same
-site, inputs and starting state (the planner's ``mode="no_miners"`` and ``mode="always_on"``).
-Symbols, per interval ``t`` of ``dt`` hours and per fleet ``f``::
+site, inputs and starting state (the planner's ``mode="no_miners"`` and
+``mode="price_blind"``).  Symbols, per interval ``t`` of ``dt`` hours and per fleet ``f``::
 
     hpc[t]        HPC facility load, MW                  m[t] = sum_f m_f[t]  mining, MW
     L             grid import limit, MW                  gen[t] = solar available + genset output
     buy[t]        price[t] + import adder, USD/MWh       be_f[t]  fleet f's breakeven, USD/MWh
-    full_f[t]     what always-on mines: available containers x full power (max power target)
+    blind_f[t]    what the price-blind counterfactual mines (every container the site can
+                  host, at full power); available containers x full power if it is unavailable
+    pre           the plan's own mining MW in the interval before an event (after it, for an
+                  event at the start of the horizon)
 
 - **headroom use** = sum_t min(m[t], room[t]) / sum_t room[t], with
   ``room[t] = max(L + gen[t] - hpc[t], 0)``: the share of the interconnection capacity (plus
   the on-site generation actually available: solar's available output, the gensets' planned
   output) left free by the HPC load that mining used, energy-weighted.  The battery is
   storage, not generation, and is left out.
-- **yield to HPC** (a ratio, not a regression) = -sum dm[t] / sum dhpc[t] over the HPC
-  rises: the intervals where the HPC load rose (``dhpc[t] = hpc[t] - hpc[t-1] > 1e-3 MW``)
-  and nothing else that moves mining changed (every fleet's price stayed on the same side of
-  its breakeven and no DR window opened or closed), so a price- or DR-driven start or stop is
-  not counted as yielding.  1 means every MW the HPC load added came out of mining; 0 means
-  mining did not move; negative, that mining grew anyway.  ``hpc_rise_covered_by`` splits
-  the same rises by the site balance
+- **the AI load's view** (``hpc_rises``): an *HPC rise* is an interval whose HPC load rose,
+  ``dhpc[t] = hpc[t] - hpc[t-1] > 1e-3 MW``.  The site balance
   ``dhpc = d(import - export) + d(gensets) + d(solar) + d(discharge - charge)
-  + d(shortfall) - dm`` into shares that sum to 1 (mining, grid, battery, gensets, solar,
-  shortfall).  Also reported: the least-squares slope of ``-dm`` on ``dhpc`` (with intercept)
-  over every interval where the HPC load changed, unfiltered.
+  + d(shortfall) - dm`` splits each rise into what every source gave, ``give_k[t]`` (mining
+  gives ``-dm``).  Only what a source *gave* covers the rise, ``cover_k[t] = max(give_k[t],
+  0)``, and the share of source k over a set R of rises is
+  ``sum_{t in R} cover_k[t] / sum_{t in R} sum_j cover_j[t]``: shares in [0, 1] summing to 1.
+  Two sets, reported apart: rises **at the import limit** (``import[t] >= L - 1e-3 MW``: the
+  grid could not take the rise, so something on site had to; mining had to yield) and the
+  **rest**, where only rises with nothing else that moves mining are kept (every fleet's price
+  stayed on the same side of its breakeven and no DR window opened or closed), so a price- or
+  DR-driven stop is not counted as yielding.  ``yield_to_hpc_ratio`` is mining's share at the
+  import limit (1: every MW the AI load took there came out of mining).
 - **price response**: the share of mining energy bought at ``buy[t] < be_f[t]``; and the
   spike cost avoided = sum over (f, t) with ``buy[t] > be_f[t]`` of
-  ``max(full_f[t] - m_f[t], 0) * dt * buy[t]``: the energy bill the always-on fleet would have
-  run up above its breakeven and this plan did not (gross: the hashprice revenue given up in
-  those intervals is not netted out; the value of flexibility below nets everything).
+  ``max(blind_f[t] - m_f[t], 0) * dt * buy[t]``: the energy bill the price-blind fleet would
+  have run up above its breakeven and this plan did not (gross: the hashprice revenue given
+  up in those intervals is not netted out; the value of flexibility below nets everything).
 - **DR compliance**: per event, intervals within the import cap, excess MWh, mean import,
-  mining given up in the window, credit and penalty, from the plan's KPIs and profit terms.
+  mining given up in the window (``max(pre - m[t], 0)`` summed), credit and penalty.
 - **counterfactuals** (same inputs and starting state; see :func:`dispatch.plan`):
   *no miners* (every fleet off: the HPC-only site, starting with no container running) and
-  *always-on* (every available container on at full power: no flexibility).  The value of
-  flexibility is ``profit(plan) - profit(always_on)`` and the value of mining is
-  ``profit(plan) - profit(no_miners)``.  When HPC + miners exceed the import limit, the
-  always-on site cannot serve its HPC load in full and pays the value of lost load
-  (``value_of_lost_load_usd_per_mwh``) on the shortfall, and in a DR window it pays the DR
-  penalty: that is the honest cost of having no flexibility, not a modelling artefact.  A
-  counterfactual the solver cannot schedule (e.g. always-on against a min up/down time
-  around a maintenance window) is reported as unavailable with the reason, and the values
-  that need it are ``None``.
+  *price-blind* (every container the site can host beside the firm HPC load runs at full
+  power, whatever the prices, DR events and peak charges; min up/down and ramp hold; see
+  :mod:`dispatch.assets.price_blind`).  The value of flexibility is
+  ``profit(plan) - profit(price_blind)``: what responding to prices and events was worth; the
+  value of mining is ``profit(plan) - profit(no_miners)``.  The price-blind miners only use
+  room the HPC load leaves, so neither value contains lost load the counterfactual's own
+  miners caused.  A counterfactual the solver cannot schedule is reported as unavailable with
+  the reason, and the values that need it are ``None``.
 
-Because the optimiser may itself switch every fleet off or run it flat out, the plan's
-profit is at least each counterfactual's (within the MIP gap), except where the no-miners
-site's freedom to start with nothing running matters (a fleet that is on now may need
-intervals to ramp down).
+Event lines measure mining's response from the plan's own level before the event (``pre``),
+not from the fleets' nameplate; a price spike that overlaps or follows a DR window without a
+break is measured from before both.
+
+Because the optimiser may itself switch every fleet off or follow the price-blind schedule,
+the plan's profit is at least each counterfactual's (within the MIP gap), except where the
+no-miners site's freedom to start with nothing running matters (a fleet that is on now may
+need intervals to ramp down).
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +69,7 @@ import numpy as np
 import pandas as pd
 
 from dispatch.assets.base import Mode
+from dispatch.assets.price_blind import full_power_mw
 from dispatch.config import MinerFleet, Site
 from dispatch.errors import SolverError
 from dispatch.planner import plan as solve_plan
@@ -109,9 +119,7 @@ class BufferReport:
     mining_in_headroom_mwh: float
     headroom_use_frac: float | None
     yield_to_hpc_ratio: float | None
-    hpc_rise_covered_by: dict[str, float]
-    yield_to_hpc_slope: float | None
-    hpc_rise_intervals: int
+    hpc_rises: dict[str, dict[str, Any]]
     mining_below_breakeven_frac: float | None
     spike_mining_avoided_mwh: float
     spike_cost_avoided_usd: float
@@ -119,11 +127,24 @@ class BufferReport:
     dr_events: dict[str, dict[str, Any]]
     profit_usd: float
     no_miners: Counterfactual
-    always_on: Counterfactual
+    price_blind: Counterfactual
     value_of_flexibility_usd: float | None
     value_of_mining_usd: float | None
     profit_by_term_usd: dict[str, dict[str, float | None]]
     events: tuple[str, ...]
+
+    @property
+    def always_on(self) -> Counterfactual:
+        """Deprecated name of :attr:`price_blind`."""
+        warnings.warn(
+            "BufferReport.always_on is renamed price_blind", DeprecationWarning, stacklevel=2
+        )
+        return self.price_blind
+
+    @property
+    def hpc_rise_covered_by(self) -> dict[str, float]:
+        """Shares of the HPC rises at the import limit, per source (see the module doc)."""
+        return dict(self.hpc_rises["at_import_limit"]["covered_by"])
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable form (plain floats, strings, lists and dicts)."""
@@ -132,9 +153,7 @@ class BufferReport:
             "mining_in_headroom_mwh": self.mining_in_headroom_mwh,
             "headroom_use_frac": self.headroom_use_frac,
             "yield_to_hpc_ratio": self.yield_to_hpc_ratio,
-            "hpc_rise_covered_by": dict(self.hpc_rise_covered_by),
-            "yield_to_hpc_slope": self.yield_to_hpc_slope,
-            "hpc_rise_intervals": self.hpc_rise_intervals,
+            "hpc_rises": self.hpc_rises,
             "mining_below_breakeven_frac": self.mining_below_breakeven_frac,
             "spike_mining_avoided_mwh": self.spike_mining_avoided_mwh,
             "spike_cost_avoided_usd": self.spike_cost_avoided_usd,
@@ -145,7 +164,7 @@ class BufferReport:
             "value_of_mining_usd": self.value_of_mining_usd,
             "counterfactuals": {
                 "no_miners": self.no_miners.to_dict(),
-                "always_on": self.always_on.to_dict(),
+                "price_blind": self.price_blind.to_dict(),
             },
             "profit_by_term_usd": self.profit_by_term_usd,
             "events": list(self.events),
@@ -166,7 +185,8 @@ def buffer_report(
     """
     solve = {"mip_rel_gap": mip_rel_gap, "time_limit_s": time_limit_s, "threads": threads}
     no_miners = _counterfactual(plan, Mode.NO_MINERS, solve)
-    always_on = _counterfactual(plan, Mode.ALWAYS_ON, solve)
+    price_blind = _counterfactual(plan, Mode.PRICE_BLIND, solve)
+    blind = _blind_mw(plan, price_blind)
     site, s, dt = plan.site, plan.schedule, plan.site.dt_h
     kpis = plan.kpis
     mining = s["mining_mw"].to_numpy(dtype=float)
@@ -177,14 +197,15 @@ def buffer_report(
     used_mwh = float(np.minimum(mining, room).sum() * dt)
 
     buy = s["price_usd_per_mwh"].to_numpy(dtype=float) + site.grid.import_adder_usd_per_mwh
-    ratio, covered, slope, rises = _yield_to_hpc(site, s, buy)
+    rises = hpc_rises(site, s, buy)
+    ratio = rises["at_import_limit"]["covered_by"].get("mining")
     below_mwh = spike_mwh = spike_usd = 0.0
     for f in site.fleets:
         m_f = s[f"{f.name}_mining_mw"].to_numpy(dtype=float)
         be_f = s[f"{f.name}_breakeven_usd_per_mwh"].to_numpy(dtype=float)
         below_mwh += float(m_f[buy < be_f].sum() * dt)
         above = buy > be_f
-        avoided = np.clip(_full_mw(f, s) - m_f, 0.0, None)[above] * dt
+        avoided = np.clip(blind[f.name] - m_f, 0.0, None)[above] * dt
         spike_mwh += float(avoided.sum())
         spike_usd += float((avoided * buy[above]).sum())
     mining_mwh = float(mining.sum() * dt)
@@ -195,9 +216,7 @@ def buffer_report(
         mining_in_headroom_mwh=used_mwh,
         headroom_use_frac=used_mwh / headroom_mwh if headroom_mwh > 0 else None,
         yield_to_hpc_ratio=ratio,
-        hpc_rise_covered_by=covered,
-        yield_to_hpc_slope=slope,
-        hpc_rise_intervals=rises,
+        hpc_rises=rises,
         mining_below_breakeven_frac=below_mwh / mining_mwh if mining_mwh > 0 else None,
         spike_mining_avoided_mwh=spike_mwh,
         spike_cost_avoided_usd=spike_usd,
@@ -205,14 +224,14 @@ def buffer_report(
         dr_events=_dr_events(plan),
         profit_usd=profit,
         no_miners=no_miners,
-        always_on=always_on,
+        price_blind=price_blind,
         value_of_flexibility_usd=(
-            profit - always_on.profit_usd if always_on.profit_usd is not None else None
+            profit - price_blind.profit_usd if price_blind.profit_usd is not None else None
         ),
         value_of_mining_usd=(
             profit - no_miners.profit_usd if no_miners.profit_usd is not None else None
         ),
-        profit_by_term_usd=_terms_side_by_side(plan, no_miners, always_on),
+        profit_by_term_usd=_terms_side_by_side(plan, no_miners, price_blind),
         events=tuple(_events(plan, buy)),
     )
 
@@ -251,57 +270,72 @@ def _onsite_generation_mw(site: Site, s: pd.DataFrame) -> np.ndarray:
 
 
 def _full_mw(f: MinerFleet, s: pd.DataFrame) -> np.ndarray:
-    """What the always-on counterfactual mines: available containers at full power, MW."""
-    per_container = f.container_power_mw
-    if f.power_target is not None:
-        per_container = f.power_target.max_frac * f.asic_power_mw + f.container_aux_kw / 1e3
-    return s[f"{f.name}_containers_available"].to_numpy(dtype=float) * per_container
+    """Available containers at full power (max power target), MW."""
+    return s[f"{f.name}_containers_available"].to_numpy(dtype=float) * full_power_mw(f)
 
 
-def _yield_to_hpc(
-    site: Site, s: pd.DataFrame, buy: np.ndarray
-) -> tuple[float | None, dict[str, float], float | None, int]:
-    """(mining's share of the HPC rises, every source's share, the slope, number of rises)."""
+def _blind_mw(plan: Plan, price_blind: Counterfactual) -> dict[str, np.ndarray]:
+    """What the price-blind counterfactual mines per fleet, MW (see the module doc)."""
+    if price_blind.plan is not None:
+        cf = price_blind.plan.schedule
+        return {f.name: cf[f"{f.name}_mining_mw"].to_numpy(dtype=float) for f in plan.site.fleets}
+    return {f.name: _full_mw(f, plan.schedule) for f in plan.site.fleets}
+
+
+def hpc_rises(site: Site, s: pd.DataFrame, buy: np.ndarray) -> dict[str, dict[str, Any]]:
+    """What covered the HPC load's rises, at the import limit and the rest (module doc)."""
 
     def col(name: str) -> np.ndarray:
         return s[name].to_numpy(dtype=float) if name in s else np.zeros(len(s))
 
-    hpc, mining = col("hpc_load_mw"), col("mining_mw")
+    hpc, grid = col("hpc_load_mw"), col("grid_import_mw")
     sources = {
-        "mining": -mining,
-        "grid": col("grid_import_mw") - col("grid_export_mw"),
+        "mining": -col("mining_mw"),
+        "grid": grid - col("grid_export_mw"),
         "battery": col("battery_discharge_mw") - col("battery_charge_mw"),
         "gensets": sum((col(f"{g.name}_output_mw") for g in site.gensets), np.zeros(len(s))),
         "solar": col("solar_mw"),
         "shortfall": col("hpc_shortfall_mw"),
     }
+    cover = {k: np.clip(np.diff(v), 0.0, None) for k, v in sources.items()}
     regime = [buy > col(f"{f.name}_breakeven_usd_per_mwh") for f in site.fleets]
     regime.append(col("dr_active") > 0)
     steady = np.all([r[1:] == r[:-1] for r in regime], axis=0)
     d_hpc = np.diff(hpc)
-    rise = (d_hpc > CHANGE_TOL_MW) & steady
-    covered: dict[str, float] = {}
-    ratio = None
-    if rise.any():
-        total = d_hpc[rise].sum()
-        covered = {k: float(np.diff(v)[rise].sum() / total) for k, v in sources.items()}
-        ratio = covered["mining"]
-    changed = np.abs(d_hpc) > CHANGE_TOL_MW
-    slope = None
-    if changed.sum() >= 2 and np.ptp(d_hpc[changed]) > CHANGE_TOL_MW:
-        slope = float(-np.polyfit(d_hpc[changed], np.diff(mining)[changed], 1)[0])
-    return ratio, covered, slope, int(rise.sum())
+    rise = d_hpc > CHANGE_TOL_MW
+    at_limit = grid[1:] >= site.grid.import_limit_mw - CHANGE_TOL_MW
+    out: dict[str, dict[str, Any]] = {}
+    for name, mask in (("at_import_limit", rise & at_limit), ("rest", rise & ~at_limit & steady)):
+        total = sum(float(c[mask].sum()) for c in cover.values())
+        out[name] = {
+            "intervals": int(mask.sum()),
+            "hpc_rise_mw": float(d_hpc[mask].sum()),
+            "covered_by": (
+                {k: float(c[mask].sum() / total) for k, c in cover.items()} if total > 0 else {}
+            ),
+        }
+    return out
+
+
+def _level_before(values: np.ndarray, first: int, last: int) -> float:
+    """The plan's own level before an event (after it, for one at the start)."""
+    if first > 0:
+        return float(values[first - 1])
+    return float(values[last + 1]) if last + 1 < len(values) else float(values[first])
 
 
 def _dr_events(plan: Plan) -> dict[str, dict[str, Any]]:
     s, dt, terms = plan.schedule, plan.site.dt_h, plan.profit_terms
-    full = sum((_full_mw(f, s) for f in plan.site.fleets), np.zeros(len(s)))
+    mining = s["mining_mw"].to_numpy(dtype=float)
     out = {}
     for e in plan.site.dr_events:
         info = dict(plan.kpis["dr_events"][e.name])
         active = s[f"dr_{e.name}_active"].to_numpy() > 0
-        given_up = np.clip(full - s["mining_mw"].to_numpy(dtype=float), 0.0, None)
-        info["mining_given_up_mwh"] = float(given_up[active].sum() * dt)
+        given_up = 0.0
+        for a, b in _runs(active):
+            pre = _level_before(mining, a, b)
+            given_up += float(np.clip(pre - mining[a : b + 1], 0.0, None).sum() * dt)
+        info["mining_given_up_mwh"] = given_up
         for kind in ("credit", "penalty"):
             col = f"dr_{kind}_{e.name}"
             info[f"{kind}_usd"] = float(terms[col].sum()) if col in terms else 0.0
@@ -310,12 +344,12 @@ def _dr_events(plan: Plan) -> dict[str, dict[str, Any]]:
 
 
 def _terms_side_by_side(
-    plan: Plan, no_miners: Counterfactual, always_on: Counterfactual
+    plan: Plan, no_miners: Counterfactual, price_blind: Counterfactual
 ) -> dict[str, dict[str, float | None]]:
-    """term -> {"plan", "no_miners", "always_on"} profit, USD, with a "total" row last."""
+    """term -> {"plan", "no_miners", "price_blind"} profit, USD, with a "total" row last."""
     own = {k: v for k, v in plan.kpis["profit_by_term_usd"].items() if k != "total"}
     names = list(own) + [
-        k for cf in (no_miners, always_on) for k in cf.profit_by_term_usd if k not in own
+        k for cf in (no_miners, price_blind) for k in cf.profit_by_term_usd if k not in own
     ]
     table: dict[str, dict[str, float | None]] = {}
     for name in names:
@@ -324,14 +358,14 @@ def _terms_side_by_side(
             "no_miners": no_miners.profit_by_term_usd.get(name, 0.0)
             if no_miners.available
             else None,
-            "always_on": always_on.profit_by_term_usd.get(name, 0.0)
-            if always_on.available
+            "price_blind": price_blind.profit_by_term_usd.get(name, 0.0)
+            if price_blind.available
             else None,
         }
     table["total"] = {
         "plan": plan.objective_usd,
         "no_miners": no_miners.profit_usd,
-        "always_on": always_on.profit_usd,
+        "price_blind": price_blind.profit_usd,
     }
     return table
 
@@ -361,19 +395,26 @@ def _events(plan: Plan, buy: np.ndarray) -> list[str]:
     site, s, dt = plan.site, plan.schedule, plan.site.dt_h
     index = s.index
     mining = s["mining_mw"].to_numpy(dtype=float)
-    full = sum((_full_mw(f, s) for f in site.fleets), np.zeros(len(s)))
-    cut = full - mining
     spikes: list[tuple[pd.Timestamp, str]] = []
     if site.fleets:
         top = np.max([s[f"{f.name}_breakeven_usd_per_mwh"] for f in site.fleets], axis=0)
-        for a, b in _runs((buy > top) & (cut > CHANGE_TOL_MW)):
+        # a spike inside (or next to) a DR window is measured from before both
+        dr_any = s["dr_active"].to_numpy() > 0 if "dr_active" in s else np.zeros(len(s), bool)
+        joint = _runs((buy > top) | dr_any)
+        for a, b in _runs(buy > top):
             sl = slice(a, b + 1)
+            first = next(j for j, k in joint if j <= a <= k)
+            pre = _level_before(mining, first, b)
+            cut = pre - mining[sl]
+            if cut.max() <= CHANGE_TOL_MW:
+                continue
             spikes.append(
                 (
                     index[a],
                     f"{_when(index, a, b, dt)} price spike: up to {buy[sl].max():,.0f} USD/MWh "
                     f"with adder (highest breakeven {top[sl].max():,.0f}); mining cut by up to "
-                    f"{cut[sl].max():.1f} MW, {cut[sl].sum() * dt:.1f} MWh not bought",
+                    f"{cut.max():.1f} MW from the {pre:.1f} MW before, "
+                    f"{np.clip(cut, 0.0, None).sum() * dt:.1f} MWh not bought",
                 )
             )
     dr = []
@@ -385,12 +426,14 @@ def _events(plan: Plan, buy: np.ndarray) -> list[str]:
             info = plan.kpis["dr_events"][e.name]
             cap = "" if e.import_cap_mw is None else f" (cap {e.import_cap_mw:.0f} MW)"
             ok = f"{info['compliant_intervals']}/{info['intervals']} intervals compliant"
+            pre = _level_before(mining, a, b)
+            cut = float(np.clip(pre - mining[sl], 0.0, None).mean())
             dr.append(
                 (
                     index[a],
                     f"{_when(index, a, b, dt)} DR event {e.name}: import {grid.min():.1f}-"
-                    f"{grid.max():.1f} MW{cap}, {ok}; mining cut by {cut[sl].mean():.1f} MW "
-                    f"on average",
+                    f"{grid.max():.1f} MW{cap}, {ok}; mining cut by {cut:.1f} MW on average "
+                    f"from the {pre:.1f} MW before",
                 )
             )
     hpc = s["hpc_load_mw"].to_numpy(dtype=float)

@@ -35,12 +35,12 @@ rule                        what must hold                                      
 ``hashrate_below_curve``    (info) with a power target, hashrate below that curve value   TH/s
 ``starts``                  starts = max(0, on[t] - on[t-1]),                             count
                             stops = max(0, on[t-1] - on[t])
-``ramp``                    stops <= ramp + max(0, avail[t-1] - avail[t]) (an outage      count
-                            stops its containers at once; avail[-1] = on at the start);
-                            starts <= ramp (+ max(0, avail[t] - avail[t-1]) if always_on)
+``ramp``                    stops <= ramp + drop[t], drop[t] = max(0, ceil[t-1] -         count
+                            ceil[t]) (ceil = available, or in price_blind what the site
+                            can host; ceil[-1] = on at the start); starts <= ramp
 ``min_up``                  on[t] >= sum of starts over the last UT intervals             count
-                            (history before the horizon from the state) - containers out
-                            by outage at t (an outage may stop recently started ones)
+                            (history before the horizon from the state) - sum of drop
+                            over the same window (only forced stops may be early)
 ``min_down``                N - on[t] >= sum of stops over the last DT intervals, with     count
                             N = containers - containers_unavailable (in service)
 ``battery_power``           0 <= charge, discharge <= power_mw                            MW
@@ -48,6 +48,7 @@ rule                        what must hold                                      
                             + eta_c charge dt - discharge dt / eta_d (soc[-1] = soc0,
                             the state's SOC clipped to the limits)
 ``battery_end_soc``         soc[n-1] >= soc0 when ``end_soc_at_least_initial``            MWh
+``battery_inverter``        charge + discharge <= power_mw (one shared inverter)          MW
 ``battery_simultaneous``    not charge > 0 and discharge > 0 where price + adder <= 0     MW
                             (info where the buy price is positive)
 ``genset_output``           min_load C units_on <= output <= C units_on,                  MW
@@ -61,8 +62,10 @@ rule                        what must hold                                      
 ``demand_charge_peak``      billing_peak[t] = max(billing_peak[t-1], import[t]), from     MW
                             the carried peak (or 0 in a new month)
 ``mode``                    no_miners/fallback: every fleet off; fallback: battery,       -
-                            gensets and solar idle; always_on: every available container
-                            on at max_frac
+                            gensets and solar idle; price_blind: at max_frac, on <= ceil
+                            (room = import limit + solar + firm gensets - HPC, whole
+                            containers, lowest J/TH first), stops only where on = ceil,
+                            on < ceil only while the ramp or min down holds starts
 ``totals``                  mining_mw, hashrate_th_s, dr_active are the sums/max          -
 ``profit_<kind>``           each ``profit_<kind>_usd`` equals the term recomputed below   USD
 ``profit_total``            profit_total_usd = sum of the profit_<kind>_usd columns       USD
@@ -134,7 +137,9 @@ if TYPE_CHECKING:
 
 INTEGER_TOL = 1e-6
 MONEY_RTOL = 1e-6
-MODES = ("optimise", "no_miners", "always_on", "fallback")
+MODES = ("optimise", "no_miners", "price_blind", "fallback")
+#: Old mode names still accepted.
+MODE_ALIASES = {"always_on": "price_blind"}
 
 Severity = Literal["violation", "info"]
 
@@ -201,8 +206,8 @@ def check_schedule(
     tol_mw
         Absolute tolerance on power for quantities up to 1 MW, relative above (see above).
     mode
-        The plan's mode (``plan.mode``): ``optimise``, ``no_miners``, ``always_on`` or
-        ``fallback``.
+        The plan's mode (``plan.mode``): ``optimise``, ``no_miners``, ``price_blind`` (old
+        name ``always_on``) or ``fallback``.
     info
         Also return informational findings (``severity="info"``) that break no rule.
 
@@ -212,6 +217,7 @@ def check_schedule(
         Sorted by interval (whole-horizon findings first).  A schedule whose index or
         columns are unusable gives only those violations.
     """
+    mode = MODE_ALIASES.get(str(mode), str(mode))
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
     if not tol_mw > 0:
@@ -647,25 +653,18 @@ class _Checker:
                 np.abs(on) > INTEGER_TOL,
                 lambda t: f"{who}: {on[t]:g} containers on at {self.when(t)} in a {self.mode} plan",
             )
-        if self.mode == "always_on":
-            self.equal("mode", f"{who}: containers on in an always_on plan", on, avail, count_tol)
-            if f.power_target is not None:
-                full = f.power_target.max_frac * np.ones(self.n) * (on > 0)
-                self.equal(
-                    "mode",
-                    f"{who}: power_frac in an always_on plan",
-                    self.c(f"{name}_power_frac"),
-                    full,
-                    np.full(self.n, self.frac_tol),
-                )
+        ceiling = avail
+        if self.mode == "price_blind":
+            ceiling = self._price_blind_ceiling(f, avail)
+            self._price_blind(f, on, ceiling, starts, stops, fs, in_service)
+        # a fall of the ceiling (an outage; in price_blind also the room the HPC load takes)
+        # forces stops, whatever the ramp limit or min up time
+        drop = np.clip(-np.diff(ceiling, prepend=float(fs.on)), 0, None)
         ramp = f.ramp_limit_containers_per_interval
         if ramp is not None:
-            change = np.diff(avail, prepend=float(fs.on))
-            forced_stops = np.clip(-change, 0, None)
-            forced_starts = np.clip(change, 0, None) if self.mode == "always_on" else 0 * change
             for what, moves, forced in (
-                ("started", starts, forced_starts),
-                ("stopped", stops, forced_stops),
+                ("started", starts, 0 * drop),
+                ("stopped", stops, drop),
             ):
                 limit = ramp + forced
                 self.flag(
@@ -675,12 +674,13 @@ class _Checker:
                     lambda t, what=what, moves=moves, forced=forced: (
                         f"{who}: {moves[t]:g} containers {what} at {self.when(t)} but the ramp "
                         f"limit is {ramp} per interval"
-                        + (f" (+{forced[t]:g} for the availability change)" if forced[t] else "")
+                        + (f" (+{forced[t]:g} forced by the ceiling's fall)" if forced[t] else "")
                     ),
                 )
         ut, dt_ = self.site.intervals(f.min_up_minutes), self.site.intervals(f.min_down_minutes)
         if ut > 1:
-            recent = _window_sums(fs.recent_starts, starts, ut) - (in_service - avail)
+            # only containers the ceiling forced off within the window may stop early
+            recent = _window_sums(fs.recent_starts, starts, ut) - _window_sums((), drop, ut)
             self.flag(
                 "min_up",
                 recent - on,
@@ -702,6 +702,94 @@ class _Checker:
                     f"but {recent_stops[t]:g} were stopped in the last {dt_} intervals (min down "
                     f"{f.min_down_minutes} min)"
                 ),
+            )
+
+    def _price_blind_ceiling(self, f: MinerFleet, avail: np.ndarray) -> np.ndarray:
+        """Containers of ``f`` the site can host beside the HPC load (price_blind mode)::
+
+            room[t] = max(0, import_limit + solar available[t] + sum_g firm_g - hpc[t])
+            firm_g  = units x capacity, or min(that, fuel budget / (heat rate x 24 h))
+
+        shared by whole containers at full power, the lowest J/TH fleet first."""
+        site = self.site
+        firm = 0.0
+        for g in site.gensets:
+            cap = g.units * g.unit_capacity_mw
+            if g.fuel_budget_mmbtu_per_day is not None:
+                cap = min(cap, g.fuel_budget_mmbtu_per_day / (g.heat_rate_mmbtu_per_mwh * 24))
+            firm += cap
+        room = site.grid.import_limit_mw + firm - self.c("hpc_load_mw")
+        if "solar_available_mw" in self.s:
+            room = room + self.c("solar_available_mw")
+        room = np.clip(room, 0.0, None)
+        for other in sorted(site.fleets, key=lambda x: x.j_per_th):
+            full = (
+                other.container_power_mw
+                if other.power_target is None
+                else other.power_target.max_frac * other.asic_power_mw
+                + other.container_aux_kw / 1e3
+            )
+            fits = np.floor((room + 1e-6) / full)
+            cap = np.minimum(self._available(other), fits)
+            if other.name == f.name:
+                return cap
+            room = room - cap * full
+        return avail
+
+    def _price_blind(
+        self,
+        f: MinerFleet,
+        on: np.ndarray,
+        ceiling: np.ndarray,
+        starts: np.ndarray,
+        stops: np.ndarray,
+        fs: FleetState,
+        in_service: int,
+    ) -> None:
+        """price_blind: at full power, never above the ceiling, stops only where the ceiling
+        forces them, and below the ceiling only while the ramp limit or min down time holds
+        the starts back."""
+        who, tol = f"fleet {f.name}", INTEGER_TOL
+        self.flag(
+            "mode",
+            on - ceiling,
+            on > ceiling + tol,
+            lambda t: (
+                f"{who}: {on[t]:g} containers on at {self.when(t)} in a price_blind plan, but "
+                f"the site can host only {ceiling[t]:g} beside the HPC load"
+            ),
+        )
+        self.flag(
+            "mode",
+            stops,
+            (stops > tol) & (on < ceiling - tol),
+            lambda t: (
+                f"{who}: {stops[t]:g} containers stopped at {self.when(t)} in a price_blind "
+                f"plan though the site could host them"
+            ),
+        )
+        ramp = f.ramp_limit_containers_per_interval or f.containers
+        dt_ = self.site.intervals(f.min_down_minutes)
+        recent = _window_sums(fs.recent_stops, stops, dt_) if dt_ > 1 else 0 * stops
+        held = (starts >= ramp - tol) | (on >= in_service - recent - tol)
+        self.flag(
+            "mode",
+            ceiling - on,
+            (on < ceiling - tol) & ~held,
+            lambda t: (
+                f"{who}: {on[t]:g} containers on at {self.when(t)} in a price_blind plan, but "
+                f"{ceiling[t]:g} could run (neither the ramp limit nor min down time holds "
+                f"them back)"
+            ),
+        )
+        if f.power_target is not None:
+            full = f.power_target.max_frac * np.ones(self.n) * (on > 0)
+            self.equal(
+                "mode",
+                f"{who}: power_frac in a price_blind plan",
+                self.c(f"{f.name}_power_frac"),
+                full,
+                np.full(self.n, self.frac_tol),
             )
 
     def _battery(self) -> None:
@@ -748,6 +836,14 @@ class _Checker:
                         f"{soc0:.6g} MWh (end_soc_at_least_initial)",
                     )
                 )
+        self.at_most(
+            "battery_inverter",
+            "battery charge + discharge",
+            ch + dis,
+            np.full(n, b.power_mw),
+            self.tol(ch + dis, b.power_mw),
+            "power_mw (one shared inverter)",
+        )
         buy = self.c("price_usd_per_mwh") + self.site.grid.import_adder_usd_per_mwh
         both = (ch > self.tol(ch)) & (dis > self.tol(dis))
         amount = np.minimum(ch, dis)

@@ -15,8 +15,12 @@ Three steps, each usable on its own:
 timestamps are read as UTC when the column is named ``*_utc``, as local time in the site
 timezone when it is named ``*_local`` (or ``local``), and are an error otherwise.  A column
 of plain dates (``YYYY-MM-DD``) is a daily series of **local days in the site timezone**:
-this is a choice, since some daily sources (Coin Metrics) count UTC days; hashprice moves
-slowly, so holding a UTC day's value over the local day shifts it by 5-6 hours at most.
+this is a choice; hashprice moves slowly, so holding a UTC day's value over the local day
+shifts it by 5-6 hours at most.  One exception, the same in every path (``plan``,
+``backtest``, the API): a hashprice file of bitcoin **network data** (a ``hashrate_th_s``
+column with ``subsidy_usd`` or ``miner_revenue_usd``, as in the Coin Metrics daily file) is
+turned into hashprice by :func:`dispatch.hashprice_from_network`, per **UTC day** as the
+data are counted, so one file gives one number at every instant whichever command reads it.
 
 **Alignment rules** (:func:`align`), for a site interval of length ``dt``:
 
@@ -46,6 +50,7 @@ import pandas as pd
 
 from dispatch.config import Site
 from dispatch.errors import DataError
+from dispatch.hashprice import hashprice_from_network, is_network_file
 from dispatch.horizon import local_timestamp, site_index
 from dispatch.inputs import Inputs
 from dispatch.readers import DAY, Step, Table, Where, check_index, fmt_step, fmt_ts, read_table
@@ -372,6 +377,14 @@ def _input(
         value = float(source)  # type: ignore[arg-type]
         _check_range(pd.Series([value]), field, Where(f"constant {field}"))
         return pd.Series(value, index=index, name=field), f"constant {value:g}"
+    if (
+        field == "hashprice_usd_per_ph_day"
+        and isinstance(source, str | Path)
+        and is_network_file(source)
+    ):  # one rule for network data in every path: hashprice per UTC day
+        native = hashprice_from_network(source)
+        described = f"{source} (hashprice from network data, per UTC day)"
+        return align(native, index, name=field, source=described), described
     table, column, native = _read(source, field, tz, location)  # type: ignore[arg-type]
     _check_range(native, field, table.where, column)
     described = table.describe(column)

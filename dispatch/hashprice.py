@@ -118,6 +118,29 @@ def hashprice_from_network(
     return pd.Series(values, index=dates, name="hashprice_usd_per_ph_day")
 
 
+#: Columns that mark a file of bitcoin network data (with ``subsidy_usd`` or
+#: ``miner_revenue_usd``), such as the Coin Metrics daily file.
+NETWORK_COLUMNS = ("hashrate_th_s",)
+
+
+def is_network_file(path: str | Path) -> bool:
+    """A CSV of bitcoin network data (hashrate and revenue per UTC day) rather than a plain
+    hashprice series: every path that reads hashprice turns it into one with
+    :func:`hashprice_from_network`, so a plan and a backtest read the same file the same way
+    (per UTC day, as the data are counted)."""
+    path = Path(path)
+    if path.suffix.lower() != ".csv" or not path.is_file():
+        return False
+    try:
+        with path.open(encoding="utf-8", errors="replace") as f:
+            header = [c.strip() for c in f.readline().strip().split(",")]
+    except OSError:
+        return False
+    return all(c in header for c in NETWORK_COLUMNS) and (
+        "subsidy_usd" in header or "miner_revenue_usd" in header
+    )
+
+
 def block_subsidy_btc(dates: pd.DatetimeIndex) -> np.ndarray:
     """The block subsidy in force on each UTC date, BTC (see :data:`HALVINGS`)."""
     starts = pd.DatetimeIndex([pd.Timestamp(d, tz="UTC") for d, _ in HALVINGS])

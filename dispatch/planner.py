@@ -53,7 +53,8 @@ def plan(
         Where the plan starts from (a rolling horizon's carried state); default: the site file.
     mode
         ``"optimise"``, or a counterfactual: ``"no_miners"`` (every fleet off) or
-        ``"always_on"`` (every available container on at full power).
+        ``"price_blind"`` (every container the site can host beside the HPC load runs at full
+        power, whatever the prices; ``"always_on"`` is its deprecated old name).
     mip_rel_gap, time_limit_s, threads, log
         HiGHS settings: relative MIP gap, time limit in seconds, threads, print the log.
     reuse_model

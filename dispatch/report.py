@@ -5,7 +5,7 @@
   limit as lines, DR windows shaded; the price and each fleet's breakeven on a second axis
   with a *symlog* scale (linear near zero, logarithmic beyond), so a 4,000 USD/MWh spike
   does not flatten the everyday prices and breakevens.
-- :func:`profit_figure`: profit by term, plan vs the no-miners and always-on counterfactuals.
+- :func:`profit_figure`: profit by term, plan vs the no-miners and price-blind counterfactuals.
 - :func:`plan_figure`: both on one page (the CLI's ``chart.png``).
 - :func:`html_report`: one HTML file with the charts inlined as base64 PNG and tables of
   the KPIs and the buffer report; no external assets.
@@ -45,8 +45,12 @@ DISCHARGE_COLOR = "#8cd17d"
 GENSET_COLORS = ("#7f6d5f", "#a0896e", "#c2ab8f")
 SOLAR_COLOR = "#f1ce63"
 SHORTFALL_COLOR = "#d62728"
-SCENARIO_COLORS = {"plan": "#4e79a7", "no_miners": "#bab0ac", "always_on": "#e15759"}
-SCENARIO_LABELS = {"plan": "plan (optimised)", "no_miners": "no miners", "always_on": "always-on"}
+SCENARIO_COLORS = {"plan": "#4e79a7", "no_miners": "#bab0ac", "price_blind": "#e15759"}
+SCENARIO_LABELS = {
+    "plan": "plan (optimised)",
+    "no_miners": "no miners",
+    "price_blind": "price-blind",
+}
 PRICE_COLOR = "#5b2a86"
 DR_CAP_COLOR = "#6a51a3"
 #: Price-axis ticks (USD/MWh), kept where they fall inside the axis.
@@ -256,7 +260,7 @@ def draw_power(ax: Any, plan: Plan) -> None:
 def draw_profit(ax: Any, plan: Plan, report: BufferReport) -> None:
     """Draw horizontal grouped bars of profit by term (kUSD) on ``ax``."""
     table = report.profit_by_term_usd
-    scenarios = ["plan", "no_miners", "always_on"]
+    scenarios = ["plan", "no_miners", "price_blind"]
     available = [sc for sc in scenarios if table["total"][sc] is not None]
     terms = [
         t
@@ -318,7 +322,7 @@ def summary_rows(plan: Plan, report: BufferReport | None = None) -> list[tuple[s
     rows.append(("HPC served", f"{k['hpc_served_frac']:.2%}"))
     if report is not None:
         rows.append(
-            ("value of flexibility", _vs(report.value_of_flexibility_usd, report.always_on))
+            ("value of flexibility", _vs(report.value_of_flexibility_usd, report.price_blind))
         )
         rows.append(("value of mining", _vs(report.value_of_mining_usd, report.no_miners)))
     return rows
@@ -338,30 +342,32 @@ def summary_table(plan: Plan, report: BufferReport | None = None) -> Table:
 
 def buffer_rows(report: BufferReport) -> list[tuple[str, str]]:
     """(label, value) rows of the buffer report's headline numbers."""
-    covered = ", ".join(
-        f"{name} {share:.0%}"
-        for name, share in report.hpc_rise_covered_by.items()
-        if abs(share) >= 0.005
-    )
+
+    def covered(key: str) -> str:
+        rises = report.hpc_rises[key]
+        shares = ", ".join(
+            f"{name} {share:.0%}" for name, share in rises["covered_by"].items() if share >= 0.005
+        )
+        if not rises["intervals"]:
+            return "none"
+        return f"{rises['hpc_rise_mw']:,.1f} MW over {rises['intervals']} rises: {shares}"
+
     return [
         (
             "headroom use",
             f"{_pct(report.headroom_use_frac)} of {report.headroom_mwh:,.1f} MWh left free by HPC",
         ),
-        (
-            "yield to HPC (ratio)",
-            f"{_num(report.yield_to_hpc_ratio)} over {report.hpc_rise_intervals} HPC rises",
-        ),
-        ("HPC rises covered by", covered or "-"),
-        ("yield to HPC (slope)", _num(report.yield_to_hpc_slope)),
+        ("HPC rises at the import limit", covered("at_import_limit")),
+        ("other HPC rises", covered("rest")),
+        ("yield to HPC", f"{_pct(report.yield_to_hpc_ratio)} of the rises at the import limit"),
         ("mining energy below breakeven", _pct(report.mining_below_breakeven_frac)),
         (
             "spike cost avoided",
             f"{_usd(report.spike_cost_avoided_usd)} ({report.spike_mining_avoided_mwh:,.1f} MWh "
-            "always-on would have mined above breakeven)",
+            "the price-blind fleet would have mined above breakeven)",
         ),
         ("DR compliance", f"{report.dr_compliance_frac:.0%} of DR intervals"),
-        ("value of flexibility", _vs(report.value_of_flexibility_usd, report.always_on)),
+        ("value of flexibility", _vs(report.value_of_flexibility_usd, report.price_blind)),
         ("value of mining", _vs(report.value_of_mining_usd, report.no_miners)),
     ]
 
@@ -390,12 +396,12 @@ def html_report(
         sources.update({k: str(v) for k, v in provenance.items()})
     terms = report.profit_by_term_usd
     term_rows = [
-        [t.replace("_", " "), *(_usd(row[sc]) for sc in ("plan", "no_miners", "always_on"))]
+        [t.replace("_", " "), *(_usd(row[sc]) for sc in ("plan", "no_miners", "price_blind"))]
         for t, row in terms.items()
     ]
     cf_rows = [
         [cf.mode, "yes" if cf.available else "no", cf.status or "-", cf.reason]
-        for cf in (report.no_miners, report.always_on)
+        for cf in (report.no_miners, report.price_blind)
     ]
     dr_rows = [
         [
@@ -428,7 +434,7 @@ def html_report(
         if report.events
         else "<p>none</p>",
         "<h3>Profit by term, USD</h3>",
-        _table(["term", "plan", "no miners", "always-on"], term_rows),
+        _table(["term", "plan", "no miners", "price-blind"], term_rows),
         "<h3>Counterfactuals</h3>",
         _table(["mode", "available", "status", "reason"], cf_rows),
     ]

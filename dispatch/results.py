@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from dispatch.assets.base import Asset, Mode, PlanData, Values
+from dispatch.causes import shortfall_cause
 from dispatch.config import Site
 from dispatch.files import atomic_write_text
 from dispatch.inputs import Inputs
@@ -198,7 +199,9 @@ def _status(
             f"the solver stopped without a schedule ({failed.status.value}: {failed.message}); "
             "fallback plan: miners off, battery and gensets idle, HPC served from the grid"
         )
-    risks = _risk_reasons(site, schedule)
+    first = schedule.index[0]
+    fuel = {g.name: data.state.fuel_used_for(g.name, first) for g in site.gensets}
+    risks = _risk_reasons(site, schedule, fuel)
     if risks:
         return PlanStatus.AT_RISK, "; ".join(risks)
     if solve.status == SolveStatus.OPTIMAL:
@@ -217,23 +220,14 @@ def _span(index: pd.DatetimeIndex) -> str:
     return f"{first.strftime(fmt)} to {last.strftime(fmt)}"
 
 
-def _risk_reasons(site: Site, schedule: pd.DataFrame) -> list[str]:
+def _risk_reasons(
+    site: Site, schedule: pd.DataFrame, fuel_used_first_day: dict[str, float]
+) -> list[str]:
     reasons = []
     short = schedule["hpc_shortfall_mw"].to_numpy() > SHORTFALL_TOL_MW
     if short.any():
         rows = schedule[short]
-        supply = site.grid.import_limit_mw
-        supply += site.battery.power_mw if site.battery else 0.0
-        supply += sum(g.units * g.unit_capacity_mw for g in site.gensets)
-        solar = rows.get("solar_available_mw", 0.0)
-        over = rows["hpc_load_mw"] > supply + solar + SHORTFALL_TOL_MW
-        if over.any():
-            cause = (
-                f"HPC load up to {rows['hpc_load_mw'].max():.1f} MW is above what the site can "
-                f"supply ({supply:.1f} MW: import limit, battery and gensets at full power)"
-            )
-        else:
-            cause = "the battery's energy, the fuel budget or a DR cap left too little supply"
+        cause = shortfall_cause(site, schedule, short, fuel_used_first_day)
         reasons.append(
             f"HPC load not fully served in {int(short.sum())} intervals "
             f"({_span(rows.index)}), "

@@ -45,13 +45,13 @@ def run(site, inputs, **kwargs):  # type: ignore[no-untyped-def]
         "2026-03-29",
         "2026-04-02",
         chunk="month",
-        counterfactuals=["always_on"],
+        counterfactuals=["price_blind"],
         **kwargs,
     )
 
 
 def assert_same(a, b) -> None:  # type: ignore[no-untyped-def]
-    for mode in ("optimise", "always_on"):
+    for mode in ("optimise", "price_blind"):
         pd.testing.assert_frame_equal(a.intervals(mode), b.intervals(mode), check_exact=True)
         pd.testing.assert_frame_equal(
             a.scenario().daily_by_mode[mode], b.scenario().daily_by_mode[mode], check_exact=True

@@ -243,13 +243,13 @@ def test_counterfactual_chains_give_the_value_of_mining_and_flexibility() -> Non
     opt = scn.daily["profit_total_usd"]
     for mode, column in (
         ("no_miners", "value_of_mining_usd"),
-        ("always_on", "value_of_flexibility_usd"),
+        ("price_blind", "value_of_flexibility_usd"),
     ):
         other = scn.daily_by_mode[mode]["profit_total_usd"]
         np.testing.assert_allclose(scn.daily[column], opt - other)
         assert scn.totals[column] == pytest.approx(opt.sum() - other.sum())
     assert scn.daily_by_mode["no_miners"]["mining_mwh"].sum() == 0
-    on = scn.intervals("always_on")
+    on = scn.intervals("price_blind")
     np.testing.assert_array_equal(on["f_containers_on"], on["f_containers_available"])
     assert scn.totals["value_of_flexibility_usd"] > 0  # evening prices beat the breakeven
 

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from conftest import OBJ_RTOL, tiny_site
-from dispatch import BufferReport, Inputs, buffer_report, plan, site_index
+from dispatch import BufferReport, Inputs, buffer_report, check_plan, plan, site_index
+from dispatch.errors import SolverError
 
 MIP_RTOL = 1e-4  # the planner's default relative MIP gap
 HASHPRICE = 50.0
@@ -68,7 +69,7 @@ def test_headroom_price_response_and_counterfactual_values_by_hand() -> None:
     assert r.mining_below_breakeven_frac == pytest.approx(1.0)
     assert r.spike_mining_avoided_mwh == pytest.approx(spike_h * fleet_mw)
     assert r.spike_cost_avoided_usd == pytest.approx(spike_h * fleet_mw * 500)
-    # always-on mines through the spike at a loss of (500 - breakeven) per MWh
+    # price-blind mines through the spike at a loss of (500 - breakeven) per MWh
     assert r.value_of_flexibility_usd == pytest.approx(
         spike_h * fleet_mw * (500 - BREAKEVEN), rel=OBJ_RTOL
     )
@@ -87,55 +88,144 @@ def test_yield_to_hpc_when_the_connection_binds() -> None:
     hpc = [80, 80, 80, 80, 90, 90, 90, 90]
     p = plan(site, inputs_for(site, [30] * 8, hpc_mw=hpc), mip_rel_gap=0)
     r = buffer_report(p, mip_rel_gap=0)
-    assert r.hpc_rise_intervals == 1
+    at_limit = r.hpc_rises["at_import_limit"]
+    assert at_limit["intervals"] == 1 and at_limit["hpc_rise_mw"] == pytest.approx(10.0)
     assert r.yield_to_hpc_ratio == pytest.approx(1.0)
-    assert r.hpc_rise_covered_by["mining"] == pytest.approx(1.0)
-    assert r.hpc_rise_covered_by["grid"] == pytest.approx(0.0, abs=1e-9)
-    assert sum(r.hpc_rise_covered_by.values()) == pytest.approx(1.0)
+    assert at_limit["covered_by"]["mining"] == pytest.approx(1.0)
+    assert at_limit["covered_by"]["grid"] == pytest.approx(0.0, abs=1e-9)
+    assert r.hpc_rises["rest"]["intervals"] == 0 and r.hpc_rises["rest"]["covered_by"] == {}
     ramps = [e for e in r.events if "HPC ramp" in e]
     assert len(ramps) == 1 and ramps[0].startswith("2026-01-05 04:00")
     assert "+10.0 MW" in ramps[0] and "gave back 10.0 MW" in ramps[0]
 
 
-def test_always_on_pays_value_of_lost_load_above_the_import_limit() -> None:
-    # HPC 15 MW + 10 MW of always-on miners on a 20 MW connection: 5 MW short every hour.
+def test_hpc_rise_shares_split_between_mining_and_grid_by_hand() -> None:
+    # HPC 76 -> 86 MW on 100 MW with 10 containers of 2 MW: import goes 96 -> 100 (+4 MW from
+    # the grid) and mining 20 -> 14 MW (3 containers stop: +6 MW): shares 0.6 / 0.4.
+    site = site_with(hpc_mw=86.0)
+    hpc = [76, 76, 86, 86]
+    p = plan(site, inputs_for(site, [30] * 4, hpc_mw=hpc), mip_rel_gap=0)
+    r = buffer_report(p, mip_rel_gap=0)
+    shares = r.hpc_rises["at_import_limit"]["covered_by"]
+    assert shares["mining"] == pytest.approx(0.6)
+    assert shares["grid"] == pytest.approx(0.4)
+    assert all(0.0 <= v <= 1.0 for v in shares.values())
+    assert sum(shares.values()) == pytest.approx(1.0)
+
+
+def test_hpc_rises_below_the_import_limit_are_reported_apart() -> None:
+    # HPC 40 -> 50 MW on 100 MW with 20 MW of miners: the grid takes the rise, mining stays.
+    site = site_with(hpc_mw=50.0)
+    p = plan(site, inputs_for(site, [30] * 4, hpc_mw=[40, 40, 50, 50]), mip_rel_gap=0)
+    r = buffer_report(p, mip_rel_gap=0)
+    assert r.hpc_rises["at_import_limit"]["intervals"] == 0
+    assert r.yield_to_hpc_ratio is None
+    rest = r.hpc_rises["rest"]
+    assert rest["intervals"] == 1
+    assert rest["covered_by"]["grid"] == pytest.approx(1.0)
+    assert rest["covered_by"]["mining"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_price_blind_runs_only_what_the_site_can_host() -> None:
+    # HPC 15 MW + 10 MW of miners on a 20 MW connection: the price-blind site hosts 2
+    # containers (4 MW of the 5 MW left) and never cuts the HPC load, so flexibility is
+    # worth nothing at a flat cheap price (the optimiser runs the same 2 containers).
     site = site_with(hpc_mw=15.0, import_limit_mw=20.0, containers=5)
-    p = plan(site, inputs_for(site, [30] * 4))
-    r = buffer_report(p)
-    voll = site.value_of_lost_load_usd_per_mwh
-    assert r.profit_by_term_usd["lost_load"]["always_on"] == pytest.approx(-5.0 * 4 * voll)
-    assert r.profit_by_term_usd["lost_load"]["plan"] == 0.0
-    assert r.always_on.status == "at_risk"
-    assert r.value_of_flexibility_usd > 5.0 * 4 * voll * 0.99
+    p = plan(site, inputs_for(site, [30] * 4), mip_rel_gap=0)
+    r = buffer_report(p, mip_rel_gap=0)
+    assert r.price_blind.available and r.price_blind.status == "optimal"
+    assert r.profit_by_term_usd["lost_load"]["price_blind"] == 0.0
+    blind = r.price_blind.plan.schedule
+    assert blind["f_containers_on"].tolist() == [2, 2, 2, 2]
+    assert r.value_of_flexibility_usd == pytest.approx(0.0, abs=1e-6)
 
 
-def test_unsolvable_counterfactual_is_reported_not_raised() -> None:
-    # a one-hour outage of 2 of 5 containers at 01:00: always-on must stop them and restart
-    # them an hour later, but a stopped container stays off for 3 hours (min down time)
+def test_price_blind_ignores_the_spike_but_yields_to_the_hpc_load() -> None:
+    # 20 MW connection, HPC 10 -> 16 MW at 02:00, 5 containers of 2 MW, a spike at 01:00.
+    site = site_with(hpc_mw=16.0, import_limit_mw=20.0, containers=5)
+    p = plan(site, inputs_for(site, [30, 900, 30, 30], hpc_mw=[10, 10, 16, 16]), mip_rel_gap=0)
+    r = buffer_report(p, mip_rel_gap=0)
+    blind = r.price_blind.plan.schedule
+    assert blind["f_containers_on"].tolist() == [5, 5, 2, 2]  # (20 - 16) / 2 = 2 fit
+    assert (blind["hpc_shortfall_mw"] == 0).all()
+    # the flexible plan stops at 900 USD/MWh: 10 MW x 1 h x (900 - breakeven)
+    assert r.value_of_flexibility_usd == pytest.approx(10.0 * (900 - BREAKEVEN), rel=OBJ_RTOL)
+
+
+def test_price_blind_follows_min_down_time_after_an_outage() -> None:
+    # a one-hour outage of 2 of 5 containers at 01:00: price-blind stops them, and min down
+    # (3 h) keeps them off until 04:00, so the counterfactual is available, not infeasible
     outage = {"start": "2026-01-05 01:00", "end": "2026-01-05 02:00", "containers": 2}
     site = site_with(hpc_mw=10.0, containers=5, min_down_minutes=180, outages=[outage])
-    p = plan(site, inputs_for(site, [30] * 4))
-    assert p.status.ok
+    p = plan(site, inputs_for(site, [30] * 5))
     r = buffer_report(p)
-    assert not r.always_on.available
-    assert r.always_on.reason
-    assert r.always_on.profit_usd is None and r.value_of_flexibility_usd is None
-    assert r.profit_by_term_usd["total"]["always_on"] is None
+    assert r.price_blind.available
+    assert r.price_blind.plan.schedule["f_containers_on"].tolist() == [5, 3, 3, 3, 5]
+    assert check_plan(r.price_blind.plan) == []
+
+
+def test_ramp_limit_holds_in_the_price_blind_schedule() -> None:
+    site = site_with(hpc_mw=10.0, containers=5, ramp_limit_containers_per_interval=2)
+    p = plan(site, inputs_for(site, [30] * 4))
+    blind = buffer_report(p).price_blind.plan
+    assert blind.schedule["f_containers_on"].tolist() == [2, 4, 5, 5]
+    assert check_plan(blind) == []
+
+
+def test_unsolvable_counterfactual_is_reported_not_raised(monkeypatch) -> None:
+    import dispatch.buffer as buffer_module
+
+    real = buffer_module.solve_plan
+
+    def failing(site, inputs, *, mode, **kw):
+        if mode == "price_blind":
+            raise SolverError("HiGHS found no schedule (infeasible)")
+        return real(site, inputs, mode=mode, **kw)
+
+    monkeypatch.setattr(buffer_module, "solve_plan", failing)
+    site = site_with(hpc_mw=10.0, containers=5)
+    p = plan(site, inputs_for(site, [30] * 4))
+    r = buffer_report(p)
+    assert not r.price_blind.available
+    assert "infeasible" in r.price_blind.reason
+    assert r.price_blind.profit_usd is None and r.value_of_flexibility_usd is None
+    assert r.profit_by_term_usd["total"]["price_blind"] is None
     assert r.no_miners.available and r.value_of_mining_usd is not None
     json.dumps(r.to_dict())
+
+
+def test_event_lines_measure_from_the_plans_own_level() -> None:
+    # HPC 88 MW on 100 MW leaves room for 6 containers (12 MW) of the 10: a spike cut is
+    # 12 MW from the plan's 12 MW, not the fleet's 20 MW nameplate
+    site = site_with(hpc_mw=88.0)
+    p = plan(site, inputs_for(site, [30, 30, 500, 30]), mip_rel_gap=0)
+    r = buffer_report(p, mip_rel_gap=0)
+    (spike,) = [e for e in r.events if "price spike" in e]
+    assert "cut by up to 12.0 MW from the 12.0 MW before" in spike
+
+
+def test_always_on_is_a_deprecated_alias() -> None:
+    site = site_with(hpc_mw=10.0, containers=5)
+    p = plan(site, inputs_for(site, [30] * 2))
+    with pytest.warns(DeprecationWarning):
+        old = plan(site, p.inputs, mode="always_on")
+    assert old.mode == "price_blind"
+    r = buffer_report(p)
+    with pytest.warns(DeprecationWarning):
+        assert r.always_on is r.price_blind
 
 
 def test_plan_beats_both_counterfactuals_on_the_sample_day(sample_report) -> None:
     p, r = sample_report
     assert isinstance(r, BufferReport)
-    assert r.no_miners.available and r.always_on.available
+    assert r.no_miners.available and r.price_blind.available
     # the plan is within its MIP gap of an optimum that is >= each counterfactual's optimum
     gap_usd = abs(p.solve.bound_usd - p.solve.objective_usd)
     tol = max(MIP_RTOL * max(1.0, abs(p.objective_usd)), gap_usd)
-    assert p.objective_usd >= r.always_on.profit_usd - tol
+    assert p.objective_usd >= r.price_blind.profit_usd - tol
     assert p.objective_usd >= r.no_miners.profit_usd - tol
     assert r.value_of_mining_usd == pytest.approx(p.objective_usd - r.no_miners.profit_usd)
-    for scenario in ("plan", "no_miners", "always_on"):
+    for scenario in ("plan", "no_miners", "price_blind"):
         terms = [row[scenario] for name, row in r.profit_by_term_usd.items() if name != "total"]
         assert sum(terms) == pytest.approx(r.profit_by_term_usd["total"][scenario], rel=1e-9)
 

@@ -160,7 +160,7 @@ def recheck(p, schedule: pd.DataFrame, **kw) -> list[Violation]:
 # --- real plans pass -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", ["optimise", "no_miners", "always_on"])
+@pytest.mark.parametrize("mode", ["optimise", "no_miners", "price_blind"])
 def test_sample_day_plans_pass(sample_day, mode):
     site, inputs = sample_day
     p = plan(site, inputs, mode=mode)
@@ -183,7 +183,7 @@ def test_every_asset_plan_passes_and_uses_every_asset(every_plan):
     ).any()
 
 
-@pytest.mark.parametrize("mode", ["no_miners", "always_on"])
+@pytest.mark.parametrize("mode", ["no_miners", "price_blind"])
 def test_every_asset_counterfactuals_pass(mode):
     site = every_asset_site()
     p = plan(site, every_asset_inputs(site), mode=mode)
@@ -494,15 +494,15 @@ def test_an_outage_larger_than_the_ramp_limit_stops_its_containers_at_once():
     assert p.status.ok, p.status_reason  # not the fallback plan
     assert p.schedule["f_containers_on"].tolist() == [6, 2, 2, 3, 4]  # back one at a time
     assert check_plan(p) == []
-    always = plan(site, inputs, mode="always_on")
-    assert always.schedule["f_containers_on"].tolist() == [6, 2, 2, 6, 6]
-    assert check_plan(always) == []
+    blind = plan(site, inputs, mode="price_blind")  # the ramp limit holds there too
+    assert blind.schedule["f_containers_on"].tolist() == [6, 2, 2, 3, 4]
+    assert check_plan(blind) == []
     s = p.schedule.copy()
     s.loc[idx[1], "f_containers_on"] = 0.0  # 6 stops: the outage's 4 + 2 (ramp limit 1)
     found = [v for v in check_schedule(site, inputs, s) if v.rule == "ramp"]
     # 6 stops at 01:00 (limit 1 + 4), then 2 starts at 02:00 (limit 1)
     assert [(v.interval, v.amount) for v in found] == [(idx[1], 1.0), (idx[2], 1.0)]
-    assert "(+4 for the availability change)" in found[0].detail
+    assert "(+4 forced by the ceiling's fall)" in found[0].detail
 
 
 def test_demand_charge_is_charged_when_the_peak_is_set():

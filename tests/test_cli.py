@@ -90,7 +90,7 @@ def test_plan_on_the_sample_writes_four_files_and_a_summary(tmp_path: Path) -> N
     assert set(doc["provenance"]["inputs"]) >= {"price_usd_per_mwh", "hashprice_usd_per_ph_day"}
     buffer = doc["buffer"]
     assert buffer["value_of_flexibility_usd"] == pytest.approx(
-        doc["objective_usd"] - buffer["counterfactuals"]["always_on"]["profit_usd"]
+        doc["objective_usd"] - buffer["counterfactuals"]["price_blind"]["profit_usd"]
     )
     schedule = (out / "schedule.csv").read_text().splitlines()
     assert schedule[0].startswith("interval_start,")

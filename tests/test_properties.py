@@ -6,7 +6,7 @@ charge, coincident peak), 2-24 hourly or 15-minute intervals of prices (negative
 to the ERCOT cap), hashprice (possibly halving mid-horizon) and HPC load, and a carried state
 consistent with the site.  Then:
 
-- the plan, and the no-miners and always-on counterfactuals, pass the schedule checker;
+- the plan, and the no-miners and price-blind counterfactuals, pass the schedule checker;
 - the objective equals the sum of the profit terms and HiGHS's own objective;
 - no schedule that is feasible for the optimising model (as the checker says) earns more
   than HiGHS's proven bound, so the optimum is never worse than a counterfactual by more
@@ -295,7 +295,7 @@ def test_every_plan_is_valid_consistent_and_no_worse_than_the_counterfactuals(ca
     bound = opt.solve.bound_usd
     assert bound is not None and opt.objective_usd >= bound - gap_tolerance(opt)
 
-    for mode in ("no_miners", "always_on"):
+    for mode in ("no_miners", "price_blind"):
         cf = plan(site, inputs, state=state, mode=mode, reuse_model=False)
         assert violations(cf) == [], mode
         feasible = violations(as_if_optimised(cf), mode="optimise") == []

@@ -51,7 +51,7 @@ def test_profit_chart_compares_the_three_scenarios(sample) -> None:
     p, r = sample
     ax = profit_figure(p, r).axes[0]
     labels = {t.get_text() for t in ax.get_legend().get_texts()}
-    assert labels == {"plan (optimised)", "no miners", "always-on"}
+    assert labels == {"plan (optimised)", "no miners", "price-blind"}
     ticks = [t.get_text() for t in ax.get_yticklabels()]
     assert "total" in ticks and "mining revenue" in ticks and "energy cost" in ticks
     assert "thousand USD" in ax.get_xlabel()
@@ -66,7 +66,7 @@ def test_html_report_is_self_contained(sample) -> None:
     assert base64.b64decode(encoded).startswith(PNG_MAGIC)
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", page)
     assert "<script" not in page and "<link" not in page
-    for text in ("value of flexibility", "headroom use", "no miners", "always-on"):
+    for text in ("value of flexibility", "headroom use", "no miners", "price-blind"):
         assert text in page
     for event in r.events:
         assert event.split(" ")[1] in page  # each event's time is listed

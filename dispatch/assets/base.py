@@ -17,6 +17,7 @@ model serves every plan of the same shape: only the mutable parameters change.
 from __future__ import annotations
 
 import enum
+import warnings
 import weakref
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
@@ -31,12 +32,31 @@ from dispatch.state import SiteState
 
 
 class Mode(enum.StrEnum):
-    """What the fleets may do: optimise, or one of the counterfactuals / the fallback."""
+    """What the fleets may do: optimise, or one of the counterfactuals / the fallback.
+
+    ``"always_on"`` (the old name of the price-blind counterfactual) is still accepted, with a
+    :class:`DeprecationWarning`; ``Mode.ALWAYS_ON`` is an alias of ``Mode.PRICE_BLIND``.
+    """
 
     OPTIMISE = "optimise"
     NO_MINERS = "no_miners"  # every fleet off: the site without mining
-    ALWAYS_ON = "always_on"  # every available container on at full power: no flexibility
+    # every container the site can host beside the HPC load runs at full power, whatever the
+    # prices, DR events and peak charges: no flexibility (see dispatch.assets.price_blind)
+    PRICE_BLIND = "price_blind"
+    ALWAYS_ON = "price_blind"  # deprecated alias
     FALLBACK = "fallback"  # miners off, battery and gensets idle: HPC served from the grid
+
+    @classmethod
+    def _missing_(cls, value: object) -> Mode | None:
+        if value == "always_on":
+            warnings.warn(
+                "mode 'always_on' is renamed 'price_blind' (every container the site can host "
+                "runs, whatever the prices); the old name will be removed",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+            return cls.PRICE_BLIND
+        return None
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,16 @@ Symbols (block ``battery``)::
                                  - discharge_mw[t] * dt / eta_d            (soc_mwh[-1] = soc0)
     soc_end:        soc_mwh[n-1] >= soc0                   (if end_soc_at_least_initial)
 
+    inverter[t]:    charge_mw[t] + discharge_mw[t] <= power_mw     (one shared inverter)
+
     injection[t]    = discharge_mw[t] - charge_mw[t]
     battery_wear[t] = -wear_cost_usd_per_mwh * discharge_mw[t] * dt
 
-Charging and discharging at once only pays in an interval whose buy price is negative (it
-burns energy that costs less than nothing), so the binary ``charging[t]`` is free only there::
+The inverter limit holds in every interval and is linear: charging and discharging at once
+within it only loses energy, which never pays at a positive buy price unless something else
+makes surplus nobody buys (a genset at minimum load with no export), and then the inverter
+bounds it.  Strict no-simultaneity costs a binary, so the binary ``charging[t]`` is free only
+where the buy price is <= 0 (burning energy that costs less than nothing could pay)::
 
     gated[t]  = 1 if price[t] + import_adder <= 0 else 0                    mutable
     charging[t] binary in [0, gated[t]]
@@ -86,6 +91,9 @@ class BatteryAsset(AssetDefaults):
         )
         if s.end_soc_at_least_initial:
             b.soc_end = pyo.Constraint(expr=b.soc_mwh[T.last()] >= b.soc_initial_mwh)
+        b.inverter = pyo.Constraint(
+            T, rule=lambda b, t: b.charge_mw[t] + b.discharge_mw[t] <= s.power_mw
+        )
         mutable(b, "gated", T)
         b.charging = pyo.Var(T, within=pyo.Binary, bounds=(0, 0))
         p = s.power_mw

@@ -3,27 +3,34 @@
 Symbols (block ``fleet_<name>``), per container: ``P`` = miners' nameplate MW, ``aux`` =
 auxiliary MW, ``H`` = nameplate TH/s; ``N`` containers; ``UT``/``DT`` min up/down in intervals::
 
-    on[t]       integer in [lb[t], available[t]]     containers running (bounds set per plan:
-                                                     lb = available in the always-on case)
+    on[t]       integer in [lb[t], ub[t]]            containers running (bounds set per plan:
+                                                     [0, available[t]] when optimising,
+                                                     lb = ub = the price-blind schedule in
+                                                     that counterfactual, 0 with no miners)
     up[t], down[t] in [0, ramp + forced]             containers started / stopped in t
                                                      (bounds set per plan, see below)
 
     starts[t]:   up[t] - down[t] = on[t] - on[t-1]                (on[-1] = on_initial)
     min_up[t]:   on[t]     >= sum(up[t-UT+1 .. t])   + history of starts before the horizon
-                              - (N_s - available[t])   (an outage may stop recent starts)
+                              - forced_relief[t]
     min_down[t]: N_s - on[t] >= sum(down[t-DT+1 .. t]) + history of stops before the horizon
                  (N_s = N - containers_unavailable: the containers in service)
 
-The ramp limit binds the starts and stops the operator chooses, not those an availability
-change forces: ``down[t] <= ramp + max(0, avail[t-1] - avail[t])`` (an outage takes its
-containers out at once; ``avail[-1]`` = the containers on at the start), and in the
-always-on case ``up[t] <= ramp + max(0, avail[t] - avail[t-1])`` (containers back from an
-outage all start).
+``ceiling[t]`` is the most containers the fleet may run: ``available[t]`` (less the
+containers out by outage), or in the price-blind counterfactual the containers the site can
+host (:mod:`dispatch.assets.price_blind`); ``ceiling[-1]`` = the containers on at the start.
+A fall of the ceiling forces stops, whatever the ramp limit or min up time::
+
+    drop[t]          = max(0, ceiling[t-1] - ceiling[t])
+    forced_relief[t] = sum(drop[t-UT+1 .. t])        (only containers the ceiling forced off
+                                                     within the min-up window may stop early)
+    down[t] <= ramp + drop[t]
+    up[t]   <= ramp                                  (the price-blind schedule respects it)
 
 Without a power target the miners run at nameplate: mining MW = (P + aux) * on[t] and
 hashrate = H * on[t].  With a power target ``[min_frac, max_frac]`` and a concave curve::
 
-    asic_mw[t]  in [lb[t], max_frac * P * N]       (lb = max_frac * P * available[t] if always-on)
+    asic_mw[t]  in [lb[t], max_frac * P * N]       (lb = max_frac * P * on[t] if price-blind)
     power_min[t]:  asic_mw[t] >= min_frac * P * on[t]
     power_max[t]:  asic_mw[t] <= max_frac * P * on[t]
     curve[k, t]:   hashrate_ph_s[t] <= a_k * asic_mw[t] + b_k * on[t]    for each segment k
@@ -62,8 +69,8 @@ from dispatch.assets.base import (
     set_bounds,
     set_param,
 )
+from dispatch.assets.price_blind import available_containers, price_blind_schedule
 from dispatch.config import MinerFleet, Site
-from dispatch.horizon import local_timestamp
 from dispatch.state import FleetState, SiteState
 
 
@@ -106,14 +113,12 @@ class FleetAsset(AssetDefaults):
         if ut > 1:
             b.UH = pyo.RangeSet(0, min(ut - 1, n) - 1)
             mutable(b, "history_up", b.UH)
-            if f.outages:  # containers out of service by outage at t
-                mutable(b, "outage_containers", T)
+            mutable(b, "forced_relief", T)  # containers the ceiling forced off lately
             b.min_up = pyo.Constraint(
                 T,
                 rule=lambda b, t: (
                     b.on[t] - sum(b.up[k] for k in range(max(0, t - ut + 1), t + 1))
-                    >= (b.history_up[t] if t < ut - 1 else 0)
-                    - (b.outage_containers[t] if f.outages else 0)
+                    >= (b.history_up[t] if t < ut - 1 else 0) - b.forced_relief[t]
                 ),
             )
         if dt_ > 1:
@@ -163,14 +168,18 @@ class FleetAsset(AssetDefaults):
 
     def available(self, data: PlanData) -> np.ndarray:
         """Containers available in each interval: all, less the unavailable and the outages."""
-        f = self.spec
-        avail = np.full(data.n, f.containers - f.containers_unavailable, dtype=float)
-        index = data.horizon.index
-        for outage in f.outages:
-            start = local_timestamp(outage.start, self.site.timezone)
-            end = local_timestamp(outage.end, self.site.timezone)
-            avail -= outage.containers * ((index >= start) & (index < end))
-        return np.clip(avail, 0, None)
+        return available_containers(self.spec, self.site, data)
+
+    def bounds_on(self, data: PlanData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(lower, upper, ceiling) of ``on[t]`` in this plan's mode (see the docstring)."""
+        avail = self.available(data)
+        if data.mode in (Mode.NO_MINERS, Mode.FALLBACK):
+            zero = np.zeros(data.n)
+            return zero, zero, zero
+        if data.mode == Mode.PRICE_BLIND:
+            on, ceiling = price_blind_schedule(self.site, data)
+            return on[self.spec.name], on[self.spec.name], ceiling[self.spec.name]
+        return np.zeros(data.n), avail, avail
 
     def start_state(self, data: PlanData) -> FleetState:
         """The fleet's state at the start of the plan, as the model sees it.
@@ -192,31 +201,26 @@ class FleetAsset(AssetDefaults):
 
     def update(self, b: pyo.Block, data: PlanData) -> list:
         f = self.spec
-        avail = self.available(data)
-        off = data.mode in (Mode.NO_MINERS, Mode.FALLBACK)
-        on_ub = np.zeros(data.n) if off else avail
-        on_lb = avail if data.mode == Mode.ALWAYS_ON else np.zeros(data.n)
+        on_lb, on_ub, ceiling = self.bounds_on(data)
         changed = set_bounds(b.on, on_lb, on_ub)
         fs = self.start_state(data)
         b.on_initial.set_value(float(fs.on))
         ramp = float(f.ramp_limit_containers_per_interval or f.containers)
-        change = np.diff(avail, prepend=float(fs.on))
-        forced_up = np.clip(change, 0, None) if data.mode == Mode.ALWAYS_ON else 0.0
-        changed += set_bounds(b.up, 0.0, ramp + forced_up)
-        changed += set_bounds(b.down, 0.0, ramp + np.clip(-change, 0, None))
+        drop = np.clip(-np.diff(ceiling, prepend=float(fs.on)), 0, None)
+        changed += set_bounds(b.up, 0.0, ramp)
+        changed += set_bounds(b.down, 0.0, ramp + drop)
         coef = data.hashprice_usd_per_ph_day * (1 - f.pool_fee_frac) * data.dt_h / 24
         if f.power_target is None:
             coef = coef * f.container_hashrate_th_s / 1000
         set_param(b.revenue_coef, coef)
         if hasattr(b, "history_up"):
             set_param(b.history_up, _history(fs.recent_starts, self.up_intervals, len(b.UH)))
-            if f.outages:
-                set_param(b.outage_containers, f.containers - f.containers_unavailable - avail)
+            set_param(b.forced_relief, window_sums(drop, self.up_intervals))
         if hasattr(b, "history_down"):
             set_param(b.history_down, _history(fs.recent_stops, self.down_intervals, len(b.DH)))
         if f.power_target is not None:
             full = f.power_target.max_frac * f.asic_power_mw
-            lower = full * avail if data.mode == Mode.ALWAYS_ON else 0.0
+            lower = full * on_lb if data.mode == Mode.PRICE_BLIND else 0.0
             changed += set_bounds(b.asic_mw, lower, full * f.containers)
         return changed
 
@@ -288,6 +292,13 @@ class FleetAsset(AssetDefaults):
 
     def round_relaxation(self, b: pyo.Block, lp: Values) -> dict[str, np.ndarray]:
         return {"on": np.round(lp["on"])}
+
+
+def window_sums(values: np.ndarray, window: int) -> np.ndarray:
+    """``out[t] = sum(values[t-window+1 .. t])`` (the part before 0 counts as 0)."""
+    csum = np.cumsum(np.r_[0.0, values])
+    t = np.arange(len(values))
+    return csum[t + 1] - csum[np.clip(t + 1 - window, 0, None)]
 
 
 def _history(recent: tuple[int, ...], window: int, n_rows: int) -> np.ndarray:

@@ -4,7 +4,7 @@ How a run proceeds:
 
 1. The scenarios (one, or every combination of a sweep) are split into **chains** of steps
    (:mod:`dispatch.backtesting.calendar`), one set per mode (the optimised plan and, when
-   asked, the ``no_miners``/``always_on`` counterfactuals).
+   asked, the ``no_miners``/``price_blind`` counterfactuals).
 2. With an output folder, each chain is first walked through its checkpoints
    (:mod:`dispatch.backtesting.store`): steps already finished under the same hash are reused
    and the chain resumes from the first step that is not, with the state that step's
@@ -66,7 +66,7 @@ from dispatch.state import SiteState
 log = logging.getLogger("dispatch.backtest")
 
 Progress = Callable[[int, int], None]
-COUNTERFACTUALS = (Mode.NO_MINERS.value, Mode.ALWAYS_ON.value)
+COUNTERFACTUALS = (Mode.NO_MINERS.value, Mode.PRICE_BLIND.value)
 BACKTEST_MIP_REL_GAP = 1e-3
 DEMAND_CHARGE_POLICIES = ("full", "prorate")
 
@@ -130,7 +130,7 @@ def backtest(
     sweep
         A sweep file, mapping or :class:`Sweep`: run every combination as a scenario.
     counterfactuals
-        ``"no_miners"`` and/or ``"always_on"`` (``True``: both): also run these chains, for
+        ``"no_miners"`` and/or ``"price_blind"`` (``True``: both): also run these chains, for
         the value of mining and of flexibility per day, month and in total.
     demand_charge
         How each step weighs the monthly demand charge when it decides: ``"prorate"``
@@ -242,6 +242,8 @@ def _modes(counterfactuals: Iterable[str] | bool) -> tuple[str, ...]:
         return ()
     out = []
     for mode in counterfactuals:  # type: ignore[union-attr]
+        if mode == "always_on":  # the deprecated name (Mode warns about it)
+            mode = Mode(mode).value
         if mode not in COUNTERFACTUALS:
             raise ConfigError(
                 f"counterfactuals: {mode!r} is not one of {', '.join(COUNTERFACTUALS)}"

@@ -1,7 +1,7 @@
 """What a backtest returns: per-scenario results, the comparison table and the step log.
 
 Per scenario (:class:`ScenarioResult`): the per-interval results of each mode
-(``"optimise"``, and the counterfactuals ``"no_miners"``/``"always_on"`` when run), KPIs per
+(``"optimise"``, and the counterfactuals ``"no_miners"``/``"price_blind"`` when run), KPIs per
 local day and per month, totals, and day-ahead vs real-time settlement side by side.  When
 the backtest wrote to an output folder the per-interval frames are read from its Parquet
 files on demand (a year at 15 minutes is ~35,000 rows per mode), otherwise they are held in
@@ -9,7 +9,7 @@ memory.
 
 Values of the buffer (when the counterfactuals ran, DESIGN.md section 5)::
 
-    value_of_flexibility_usd = profit(optimise) - profit(always_on)
+    value_of_flexibility_usd = profit(optimise) - profit(price_blind)
     value_of_mining_usd      = profit(optimise) - profit(no_miners)
 """
 
@@ -25,7 +25,7 @@ import pandas as pd
 from dispatch.config import Site
 
 OPTIMISE = "optimise"
-VALUES = {"always_on": "value_of_flexibility_usd", "no_miners": "value_of_mining_usd"}
+VALUES = {"price_blind": "value_of_flexibility_usd", "no_miners": "value_of_mining_usd"}
 
 
 @dataclass
