@@ -47,7 +47,8 @@ rule                        what must hold                                      
 ``battery_soc``             soc_min <= soc[t] <= soc_max, soc[t] = soc[t-1]               MWh
                             + eta_c charge dt - discharge dt / eta_d (soc[-1] = soc0,
                             the state's SOC clipped to the limits)
-``battery_end_soc``         soc[n-1] >= soc0 when ``end_soc_at_least_initial``            MWh
+``battery_end_soc``         soc[n-1] >= target (the state's battery_soc_target_mwh,       MWh
+                            else soc0) when ``end_soc_at_least_initial``
 ``battery_inverter``        charge + discharge <= power_mw (one shared inverter)          MW
 ``battery_simultaneous``    not charge > 0 and discharge > 0 where price + adder <= 0     MW
                             (info where the buy price is positive)
@@ -825,15 +826,18 @@ class _Checker:
             ),
         )
         if b.end_soc_at_least_initial and n:
-            short = soc0 - soc[-1]
+            target = self.state.battery_soc_target_mwh
+            target = soc0 if target is None else float(min(max(target, lo), hi))
+            short = target - soc[-1]
             if short > tol[-1]:
                 self.found.append(
                     Violation(
                         self.index[-1],
                         "battery_end_soc",
                         float(short),
-                        f"battery ends the horizon at {soc[-1]:.6g} MWh, below its initial "
-                        f"{soc0:.6g} MWh (end_soc_at_least_initial)",
+                        f"battery ends the horizon at {soc[-1]:.6g} MWh, below its target "
+                        f"{target:.6g} MWh (end_soc_at_least_initial: the state's target, "
+                        "else its initial charge)",
                     )
                 )
         self.at_most(

@@ -42,6 +42,7 @@ def plan(
     log: bool = False,
     reuse_model: bool = True,
     demand_charge: str = "full",
+    battery_target_at: pd.Timestamp | None = None,
 ) -> Plan:
     """Schedule the site over the inputs' intervals and return the plan.
 
@@ -66,6 +67,11 @@ def plan(
         horizon early in the month does not hold the peak (and mining) too low; the
         ``demand_charge`` profit term then reports that share (see
         :mod:`dispatch.assets.demand_charge`).
+    battery_target_at
+        An interval boundary inside the horizon at which the battery must also be back at its
+        target charge (``state.battery_soc_target_mwh``): a backtest's last step keeps only the
+        intervals before it, so the kept period ends where it began (see
+        :mod:`dispatch.assets.battery`).  ``None``: only the horizon's end.
 
     A solver that stops without a schedule gives the fallback plan (``plan.status ==
     "fallback"``); a plan whose HPC load is not fully served, or that breaks a DR cap, has
@@ -80,6 +86,10 @@ def plan(
     data = plan_data(
         site, inputs, state if state is not None else SiteState.initial(site), Mode(mode)
     )
+    if battery_target_at is not None:
+        before = int(data.horizon.index.searchsorted(pd.Timestamp(battery_target_at))) - 1
+        if 0 <= before < data.n - 1:
+            data = dataclasses.replace(data, soc_hold_index=before)
     if demand_charge == "prorate":
         end = data.horizon.index[-1] + pd.Timedelta(minutes=site.interval_minutes)
         weight = prorate_weight(site.timezone, data.horizon.index[0], end)

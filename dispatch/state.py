@@ -36,12 +36,17 @@ class SiteState:
 
     ``peak_month`` and ``fuel_day`` say which billing month and local day the carried peak
     and fuel use belong to; a plan that starts in a later month or day starts them from zero.
-    ``None`` means "the month/day the plan starts in".
+    ``None`` means "the month/day the plan starts in".  ``battery_soc_target_mwh`` is the
+    charge the battery must be back at by the end of a horizon (with
+    ``end_soc_at_least_initial``): the site file's initial charge, carried unchanged from step
+    to step, so a rolling backtest cannot drain the battery a little every day and sell
+    energy it never bought; ``None`` means "the charge the plan starts with".
     """
 
     fleets: Mapping[str, FleetState] = field(default_factory=dict)
     genset_units_on: Mapping[str, int] = field(default_factory=dict)
     battery_soc_mwh: float | None = None
+    battery_soc_target_mwh: float | None = None
     peak_so_far_mw: float = 0.0
     peak_month: tuple[int, int] | None = None
     fuel_used_today_mmbtu: Mapping[str, float] = field(default_factory=dict)
@@ -50,14 +55,20 @@ class SiteState:
     @classmethod
     def initial(cls, site: Site) -> SiteState:
         """The state the site file describes."""
+        soc = site.battery.soc_initial_frac * site.battery.energy_mwh if site.battery else None
         return cls(
             fleets={f.name: FleetState(on=f.containers_initially_on) for f in site.fleets},
             genset_units_on={g.name: g.units_initially_on for g in site.gensets},
-            battery_soc_mwh=(
-                site.battery.soc_initial_frac * site.battery.energy_mwh if site.battery else None
-            ),
+            battery_soc_mwh=soc,
+            battery_soc_target_mwh=soc,
             peak_so_far_mw=site.demand_charge.peak_so_far_mw if site.demand_charge else 0.0,
         )
+
+    def with_soc_target(self) -> SiteState:
+        """This state with its battery target set to its charge when it has none yet."""
+        if self.battery_soc_target_mwh is not None or self.battery_soc_mwh is None:
+            return self
+        return self.replace(battery_soc_target_mwh=self.battery_soc_mwh)
 
     def replace(self, **changes: object) -> SiteState:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
@@ -86,6 +97,7 @@ class SiteState:
             "fleets": {k: dataclasses.asdict(v) for k, v in self.fleets.items()},
             "genset_units_on": dict(self.genset_units_on),
             "battery_soc_mwh": self.battery_soc_mwh,
+            "battery_soc_target_mwh": self.battery_soc_target_mwh,
             "peak_so_far_mw": self.peak_so_far_mw,
             "peak_month": list(self.peak_month) if self.peak_month else None,
             "fuel_used_today_mmbtu": dict(self.fuel_used_today_mmbtu),
@@ -105,6 +117,7 @@ class SiteState:
             },
             genset_units_on={k: int(v) for k, v in raw.get("genset_units_on", {}).items()},
             battery_soc_mwh=raw.get("battery_soc_mwh"),
+            battery_soc_target_mwh=raw.get("battery_soc_target_mwh"),
             peak_so_far_mw=float(raw.get("peak_so_far_mw", 0.0)),
             peak_month=tuple(raw["peak_month"]) if raw.get("peak_month") else None,  # type: ignore[arg-type]
             fuel_used_today_mmbtu={

@@ -149,7 +149,7 @@ CASES = [
     Case("dr_credit_without_cap", (), site="site_dr_credit_only.yaml"),
     Case("hpc_above_import_and_generation",
          ("hpc load not fully served", "8 intervals", "2026-08-17 14:00 to 2026-08-17 15:45",
-          "above what the site can supply", "57.0 mw"),
+          "limited by the grid import limit", "genset", "battery's power"),
          hpc_load="hpc_over_supply.csv", status="at_risk", cli=True),
     Case("dr_cap_below_firm_hpc",
          ("dr event ers", "2026-08-17 16:00 to 2026-08-17 17:45",

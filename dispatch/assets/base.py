@@ -72,6 +72,7 @@ class PlanData:
     solar_cf: np.ndarray | None = None
     cp_probability: np.ndarray | None = None
     demand_charge_weight: float = 1.0  # the share of the monthly rate a new peak costs here
+    soc_hold_index: int | None = None  # the battery is back at its target after this interval
 
     @property
     def n(self) -> int:

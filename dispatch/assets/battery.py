@@ -7,7 +7,11 @@ Symbols (block ``battery``)::
 
     soc_balance[t]: soc_mwh[t] = soc_mwh[t-1] + eta_c * charge_mw[t] * dt
                                  - discharge_mw[t] * dt / eta_d            (soc_mwh[-1] = soc0)
-    soc_end:        soc_mwh[n-1] >= soc0                   (if end_soc_at_least_initial)
+    soc_end:        soc_mwh[n-1] >= soc_end_min_mwh        (if end_soc_at_least_initial)
+    soc_end_min_mwh = the state's target (the site file's initial charge, carried through a
+                      backtest), or soc0 when the state has none; clipped to the SOC limits
+    soc_mwh[k] >= soc_end_min_mwh as a bound too, where the plan is asked to hold the target
+                      at the end of interval k (a backtest's last kept interval)
 
     inverter[t]:    charge_mw[t] + discharge_mw[t] <= power_mw     (one shared inverter)
 
@@ -73,6 +77,7 @@ class BatteryAsset(AssetDefaults):
     def build(self, b: pyo.Block, ctx: Context, data: PlanData) -> None:
         s, T, dt = self.spec, ctx.T, self.dt_h
         b.soc_initial_mwh = pyo.Param(mutable=True, initialize=0, within=pyo.Reals)
+        b.soc_end_min_mwh = pyo.Param(mutable=True, initialize=0, within=pyo.Reals)
         b.charge_mw = pyo.Var(T, bounds=(0, s.power_mw))
         b.discharge_mw = pyo.Var(T, bounds=(0, s.power_mw))
         b.soc_mwh = pyo.Var(
@@ -90,7 +95,7 @@ class BatteryAsset(AssetDefaults):
             ),
         )
         if s.end_soc_at_least_initial:
-            b.soc_end = pyo.Constraint(expr=b.soc_mwh[T.last()] >= b.soc_initial_mwh)
+            b.soc_end = pyo.Constraint(expr=b.soc_mwh[T.last()] >= b.soc_end_min_mwh)
         b.inverter = pyo.Constraint(
             T, rule=lambda b, t: b.charge_mw[t] + b.discharge_mw[t] <= s.power_mw
         )
@@ -104,12 +109,27 @@ class BatteryAsset(AssetDefaults):
             T, rule=lambda b, t: b.discharge_mw[t] <= p * (1 - b.charging[t])
         )
 
+    def soc_target(self, data: PlanData) -> float:
+        """The charge the horizon must end with, MWh (see the module docstring)."""
+        s = self.spec
+        target = data.state.battery_soc_target_mwh
+        if target is None:
+            return self.soc0(data)
+        lo, hi = s.soc_min_frac * s.energy_mwh, s.soc_max_frac * s.energy_mwh
+        return float(np.clip(target, lo, hi))
+
     def update(self, b: pyo.Block, data: PlanData) -> list:
+        s = self.spec
         b.soc_initial_mwh.set_value(self.soc0(data))
+        b.soc_end_min_mwh.set_value(self.soc_target(data))
+        soc_lo = np.full(data.n, s.soc_min_frac * s.energy_mwh)
+        if data.soc_hold_index is not None and s.end_soc_at_least_initial:
+            soc_lo[data.soc_hold_index] = self.soc_target(data)
+        changed = set_bounds(b.soc_mwh, soc_lo, s.soc_max_frac * s.energy_mwh)
         gated = self.gated(data)
         set_param(b.gated, gated)
         power = 0.0 if data.mode == Mode.FALLBACK else self.spec.power_mw
-        return (
+        return changed + (
             set_bounds(b.charging, 0.0, gated)
             + set_bounds(b.charge_mw, 0.0, power)
             + set_bounds(b.discharge_mw, 0.0, power)

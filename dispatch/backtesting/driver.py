@@ -188,7 +188,7 @@ def backtest(
     for run in runs:
         run.start_state = (
             SiteState.initial(run.scenario.site) if run.chain.warmup or state is None else state
-        )
+        ).with_soc_target()  # every step's horizon ends at the chain's starting charge
     job = _Job(
         scenarios=scenarios,
         modes=modes,
@@ -342,6 +342,8 @@ class _ChainRun:
             self._site_hash = digest(
                 {"site": self.scenario.site.model_dump(mode="json"), "config": config.to_dict()}
             )
+        battery = self.scenario.site.battery
+        holds = battery is not None and battery.end_soc_at_least_initial
         return digest(
             {
                 "site_config": self._site_hash,
@@ -349,6 +351,8 @@ class _ChainRun:
                 "mode": self.mode,
                 "end": step.end.isoformat(),
                 "warmup": step.warmup,
+                # the period's last step holds the battery's target: only then it matters
+                "last": holds and step.end >= self.scenario.end,
                 "state": state_digest(self.state),
             }
         )
@@ -383,6 +387,7 @@ class _ChainRun:
             options=config.options,
             warmup=step.warmup,
             demand_charge=config.demand_charge,
+            last=step.end >= self.scenario.end,
         )
         return task, self.step_hash(config, step, window)
 

@@ -60,6 +60,7 @@ class StepTask:
     options: PlanOptions = field(default_factory=PlanOptions)
     warmup: bool = False
     demand_charge: str = "full"
+    last: bool = False  # the period's last step: the battery ends its kept part at its target
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,7 @@ def run_step(task: StepTask) -> StepOutcome:
         threads=opts.threads,
         reuse_model=opts.reuse_model,
         demand_charge=task.demand_charge,
+        battery_target_at=task.end if task.last else None,
     )
     reused = opts.reuse_model and MODEL_CACHE.misses == misses
     state_out = p.state_at(task.end)

@@ -1,0 +1,56 @@
+"""At-risk reasons name the limit that binds, computed from the schedule, not a fixed list."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from conftest import tiny_site
+from dispatch import Inputs, plan, site_index
+
+
+def inputs_for(site, prices) -> Inputs:
+    idx = site_index(site, "2026-01-05", hours=len(prices) * site.dt_h)
+    return Inputs(
+        price_usd_per_mwh=pd.Series(np.asarray(prices, dtype=float), index=idx),
+        hashprice_usd_per_ph_day=pd.Series(50.0, index=idx),
+    )
+
+
+def hall(mw: float) -> list[dict]:
+    return [{"name": "hall", "it_load_mw": mw, "pue": 1.0}]
+
+
+def test_import_limit_alone() -> None:
+    site = tiny_site(grid={"import_limit_mw": 5.0}, hpc_halls=hall(10.0))
+    p = plan(site, inputs_for(site, [30] * 3))
+    assert p.status == "at_risk"
+    assert "limited by the grid import limit (5.0 MW)" in p.status_reason
+    assert "battery" not in p.status_reason and "fuel" not in p.status_reason
+
+
+def test_price_above_the_value_of_lost_load() -> None:
+    site = tiny_site(hpc_halls=hall(10.0), value_of_lost_load_usd_per_mwh=1000.0)
+    p = plan(site, inputs_for(site, [30, 5000, 30]))
+    assert p.status == "at_risk"
+    assert "1 intervals" in p.status_reason
+    assert "above the value of lost load (1,000 USD/MWh)" in p.status_reason
+    assert "import limit" not in p.status_reason
+
+
+def test_fuel_budget_runs_out() -> None:
+    # 5 MW of grid, a 10 MW genset with fuel for 10 MWh a day, 10 MW of HPC for 4 hours:
+    # 20 MWh must come from the genset, which can burn for 10: the budget binds
+    genset = {
+        "name": "gas",
+        "units": 1,
+        "unit_capacity_mw": 10.0,
+        "heat_rate_mmbtu_per_mwh": 10.0,
+        "fuel_price_usd_per_mmbtu": 2.0,
+        "fuel_budget_mmbtu_per_day": 100.0,
+    }
+    site = tiny_site(grid={"import_limit_mw": 5.0}, hpc_halls=hall(10.0), gensets=[genset])
+    p = plan(site, inputs_for(site, [30] * 4))
+    assert p.status == "at_risk"
+    assert "gas's fuel budget (100 MMBtu/day)" in p.status_reason
+    assert "grid import limit (5.0 MW)" in p.status_reason
