@@ -32,6 +32,15 @@ Frac = Annotated[float, Field(ge=0, le=1)]
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
+    @model_validator(mode="after")
+    def _check_magnitudes(self) -> Any:
+        """Every number finite and below the limit its unit allows (:data:`MAGNITUDE_LIMITS`)."""
+        for name in type(self).model_fields:
+            problem = _magnitude_problem(name, getattr(self, name))
+            if problem:
+                raise ValueError(problem)
+        return self
+
 
 class Grid(_Model):
     """The interconnection: limits and the adders on the energy price."""
@@ -116,12 +125,6 @@ class Outage(_Model):
     start: dt.datetime = Field(description="window start, site timezone if no offset given")
     end: dt.datetime = Field(description="window end (exclusive)")
     containers: int = Field(ge=0, description="containers unavailable during the window")
-
-    @model_validator(mode="after")
-    def _check_window(self) -> Outage:
-        if _naive(self.end) <= _naive(self.start):
-            raise ValueError(f"outage end {self.end} is not after its start {self.start}")
-        return self
 
 
 class MinerFleet(_Model):
@@ -268,9 +271,7 @@ class DemandResponseEvent(_Model):
     )
 
     @model_validator(mode="after")
-    def _check_window(self) -> DemandResponseEvent:
-        if _naive(self.end) <= _naive(self.start):
-            raise ValueError(f"DR window ends ({self.end}) before or when it starts ({self.start})")
+    def _check_credit(self) -> DemandResponseEvent:
         if self.credit_usd_per_mwh > 0 and self.baseline_mw is None:
             raise ValueError("credit_usd_per_mwh is set but baseline_mw is missing")
         return self
@@ -324,6 +325,28 @@ class Site(_Model):
         return value
 
     @model_validator(mode="after")
+    def _check_windows(self) -> Site:
+        """DR and outage windows as instants in the site timezone (a naive time is local; a
+        naive time the DST change makes ambiguous or skips is an error): end after start."""
+        windows: list[tuple[str, str, Any]] = [
+            (f"dr_events[{k}] ({e.name})", "DR", e) for k, e in enumerate(self.dr_events)
+        ]
+        windows += [
+            (f"fleets[{i}].outages[{k}]", "outage", o)
+            for i, f in enumerate(self.fleets)
+            for k, o in enumerate(f.outages)
+        ]
+        for where, kind, w in windows:
+            start = _instant(w.start, self.timezone, f"{where}.start")
+            end = _instant(w.end, self.timezone, f"{where}.end")
+            if end <= start:
+                raise ValueError(
+                    f"{where}: {kind} window ends ({w.end}) before or when it starts "
+                    f"({w.start}), compared as instants in {self.timezone}"
+                )
+        return self
+
+    @model_validator(mode="after")
     def _check_names(self) -> Site:
         seen: dict[str, str] = {}
         groups = {
@@ -358,14 +381,19 @@ class Site(_Model):
     def from_yaml(cls, path: str | Path) -> Site:
         """Load and validate a site file; errors name the file, the field and what is wrong."""
         path = Path(path)
+        if path.is_dir():
+            raise ConfigError(f"{path}: is a folder, not a site file (give the .yaml file)")
         try:
-            text = path.read_text()
+            data = path.read_bytes()
         except FileNotFoundError:
             raise ConfigError(f"{path}: site file not found") from None
         except OSError as exc:
             raise ConfigError(f"{path}: cannot read site file ({exc.strerror})") from None
+        text = _decode(data, path)
         try:
-            raw = yaml.safe_load(text)
+            raw = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader
+        except DuplicateKeyError as exc:
+            raise ConfigError(f"{path}: {exc}") from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -393,6 +421,46 @@ class Site(_Model):
         Path(path).write_text(yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False))
 
 
+class DuplicateKeyError(yaml.YAMLError):
+    """A key written twice in one mapping of a YAML file."""
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader that refuses a key written twice in one mapping (PyYAML keeps the
+    last one silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise DuplicateKeyError(
+                    f"line {line}: key {key!r} is written twice in the same mapping (first on "
+                    f"line {seen[key]}); keep one"
+                )
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+def _decode(data: bytes, path: Path) -> str:
+    """A site file's text: UTF-8 (a BOM allowed) or UTF-16 with its BOM; anything else is an
+    error that says where the first undecodable byte is."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise ConfigError(f"{path}: not valid UTF-16 text; save it as UTF-8") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path}: line {line}: byte 0x{data[exc.start]:02x} is not UTF-8 (Latin-1 or "
+            "Windows-1252 text?); save the file as UTF-8"
+        ) from None
+
+
 def _describe(err: Any) -> str:
     """One pydantic error as 'fleets[0].miner.power_w: <what is wrong> (got <value>)'."""
     loc = ""
@@ -408,11 +476,64 @@ def _describe(err: Any) -> str:
     return f"{loc or 'site'}: {msg}{shown}"
 
 
-def _naive(ts: dt.datetime) -> dt.datetime:
-    """Drop the offset for ordering two timestamps written the same way."""
-    return (
-        ts.replace(tzinfo=None) if ts.tzinfo is None else ts.astimezone(dt.UTC).replace(tzinfo=None)
-    )
+def _instant(ts: dt.datetime, tz: str, where: str) -> dt.datetime:
+    """``ts`` as an aware instant: naive = local time in ``tz``, which must exist once."""
+    if ts.tzinfo is not None:
+        return ts
+    zone = zoneinfo.ZoneInfo(tz)
+    early, late = ts.replace(tzinfo=zone, fold=0), ts.replace(tzinfo=zone, fold=1)
+    if early.utcoffset() != late.utcoffset():
+        raise ValueError(
+            f"{where}: {ts:%Y-%m-%d %H:%M} is ambiguous in {tz} (the DST change repeats that "
+            "hour): write it with a UTC offset, e.g. "
+            f"{early.isoformat(timespec='minutes')} or {late.isoformat(timespec='minutes')}"
+        )
+    back = early.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None)
+    if back != ts:
+        raise ValueError(
+            f"{where}: {ts:%Y-%m-%d %H:%M} does not exist in {tz} (the DST change skips that "
+            "hour): write it with a UTC offset"
+        )
+    return early
+
+
+#: Largest value a field may hold, by the unit its name ends with: far above any real site
+#: (10 GW, 100 GWh, 1e7 USD per unit), low enough that the solver's numerics stay sound.
+#: A value above it is a unit or typing mistake, and the error says which bound it broke.
+MAGNITUDE_LIMITS: tuple[tuple[str, float], ...] = (
+    ("_mwh", 1e5),
+    ("_mw", 1e4),
+    ("_kw", 1e6),
+    ("_w", 1e6),
+    ("_th_s", 1e6),
+    ("_mmbtu_per_mwh", 100.0),
+    ("_mmbtu_per_day", 1e7),
+    ("_minutes", 525_600.0),  # a year
+    ("_usd_per_mmbtu", 1e4),
+    ("_usd_per_mwh", 1e7),
+    ("_usd_per_mw", 1e8),
+    ("_usd_per_it_mwh", 1e7),
+    ("_usd_per_container", 1e7),
+    ("_usd_per_unit", 1e8),
+)
+#: Counts (containers, units, miners): at most this many.
+MAX_COUNT = 1_000_000
+
+
+def _magnitude_problem(name: str, value: Any) -> str | None:
+    """Why ``value`` of field ``name`` is not a plausible magnitude, or None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{name}: must be a finite number (got {value!r})"
+    for suffix, limit in sorted(MAGNITUDE_LIMITS, key=lambda item: -len(item[0])):
+        if name.endswith(suffix):
+            if abs(value) > limit:
+                return f"{name}: {value:g} is above the plausible limit of {limit:g} (check unit)"
+            return None
+    if isinstance(value, int) and abs(value) > MAX_COUNT:
+        return f"{name}: {value} is above the plausible limit of {MAX_COUNT:,} (check the value)"
+    return None
 
 
 __all__ = [
