@@ -23,7 +23,7 @@ from dispatch.buffer import BufferReport, buffer_report
 from dispatch.checker import Violation, check_plan, check_schedule
 from dispatch.config import Site
 from dispatch.data import align, load_inputs, load_sample, read_series, sample_paths
-from dispatch.errors import ConfigError, DataError, DispatchError, SolverError
+from dispatch.errors import ConfigError, DataError, DispatchError, DispatchWarning, SolverError
 from dispatch.hashprice import hashprice_from_network
 from dispatch.horizon import site_index
 from dispatch.inputs import Inputs
@@ -40,6 +40,7 @@ __all__ = [
     "ConfigError",
     "DataError",
     "DispatchError",
+    "DispatchWarning",
     "FleetState",
     "Inputs",
     "Mode",

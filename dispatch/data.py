@@ -41,6 +41,7 @@ data are counted, so one file gives one number at every instant whichever comman
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from numbers import Real
 from pathlib import Path
 from typing import TypeAlias
@@ -49,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from dispatch.config import Site
-from dispatch.errors import DataError
+from dispatch.errors import DataError, DispatchWarning
 from dispatch.hashprice import hashprice_from_network, is_network_file
 from dispatch.horizon import local_timestamp, site_index
 from dispatch.inputs import Inputs
@@ -57,13 +58,24 @@ from dispatch.readers import DAY, Step, Table, Where, check_index, fmt_step, fmt
 
 Source: TypeAlias = str | Path | pd.Series | pd.DataFrame
 
-#: Allowed values per input: (lowest, highest or None, lowest excluded).  Prices have no
-#: limits: ERCOT clears at its -250 USD/MWh floor and at its 5,000 cap and above.
-LIMITS: dict[str, tuple[float, float | None, bool]] = {
-    "hashprice_usd_per_ph_day": (0.0, None, True),
+#: Allowed values per input: (lowest, highest, lowest excluded).  Prices are wide (ERCOT
+#: clears at its -250 USD/MWh floor and at its 5,000 cap and above, nodes beyond), but a
+#: price of 1e5 USD/MWh or a 1e4 MW load is a unit or typing mistake, and numbers that size
+#: break the solver's numerics (it then reports nonsense as optimal).
+LIMITS: dict[str, tuple[float, float, bool]] = {
+    "price_usd_per_mwh": (-1e5, 1e5, False),
+    "rt_price_usd_per_mwh": (-1e5, 1e5, False),
+    "hashprice_usd_per_ph_day": (0.0, 1e5, True),
     "solar_cf": (0.0, 1.0, False),
     "cp_probability": (0.0, 1.0, False),
-    "hpc_it_load_mw": (0.0, None, False),
+    "hpc_it_load_mw": (0.0, 1e4, False),
+}
+#: A series whose median absolute value is below this is probably in a unit 1000x too
+#: large: (field, likely unit, the fix).
+UNIT_HINTS: dict[str, tuple[float, str, str]] = {
+    "price_usd_per_mwh": (1.0, "USD/kWh", "multiply by 1000 for USD/MWh"),
+    "rt_price_usd_per_mwh": (1.0, "USD/kWh", "multiply by 1000 for USD/MWh"),
+    "hashprice_usd_per_ph_day": (1.0, "USD/TH/day", "multiply by 1000 for USD/PH/day"),
 }
 
 SAMPLE_DIR = Path(__file__).parents[1] / "data"
@@ -306,6 +318,7 @@ def load_inputs(
             "cp_probability series was given"
         )
     price_table, price_col, price = _read(prices, "price_usd_per_mwh", tz, location)
+    _check_range(price, "price_usd_per_mwh", price_table.where, price_col)
     index = _horizon(site, price, price_table.step, start, end)
     sources = {"price_usd_per_mwh": price_table.describe(price_col)}
     fields = {
@@ -325,7 +338,24 @@ def load_inputs(
     hpc, hpc_src = _hpc_load(site, hpc_load, index)
     if hpc_src is not None:
         sources["hpc_it_load_mw"] = hpc_src
+    for field, series in fields.items():
+        _warn_unit(field, series, sources.get(field, field))
     return Inputs(**fields, hpc_it_load_mw=hpc, sources=sources)  # type: ignore[arg-type]
+
+
+def _warn_unit(field: str, series: pd.Series | None, source: str) -> None:
+    """Warn when a series looks 1000x too small for its unit (see :data:`UNIT_HINTS`)."""
+    if series is None or field not in UNIT_HINTS:
+        return
+    below, unit, fix = UNIT_HINTS[field]
+    values = np.abs(series.to_numpy(dtype=float))
+    median = float(np.median(values)) if len(values) else 0.0
+    if 0 < median < below:
+        warnings.warn(
+            f"{source}: {field} has a median of {median:.4g}: it looks like {unit}; {fix}",
+            DispatchWarning,
+            stacklevel=3,
+        )
 
 
 def sample_paths() -> dict[str, Path]:
@@ -486,13 +516,17 @@ def _check_range(values: pd.Series, field: str, where: Where, column: str | None
     low, high, low_excluded = LIMITS[field]
     v = values.to_numpy(dtype=float)
     if low_excluded:
-        bad, rule = v <= low, "positive" if low == 0 else f"> {low:g}"
-    elif high is not None:
-        bad, rule = (v < low) | (v > high), f"in [{low:g}, {high:g}]"
+        bad = (v <= low) | (v > high)
     else:
-        bad, rule = v < low, f">= {low:g}"
+        bad, rule = (v < low) | (v > high), f"in [{low:g}, {high:g}]"
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
+        if low_excluded:  # name the side that is broken
+            rule = (
+                f"at most {high:g} (check the unit)"
+                if v[pos] > high
+                else ("positive" if low == 0 else f"> {low:g}")
+            )
         stamp = values.index[pos] if isinstance(values.index, pd.DatetimeIndex) else None
         at = "" if stamp is None else f" at {where.row(pos, stamp)}"
         raise DataError(f"{where.prefix(column)}: {field} must be {rule}: {float(v[pos])!r}{at}")

@@ -7,6 +7,8 @@ The exception tree::
     ├── DataError                 an input time series is missing, malformed or misaligned
     └── SolverError               the solver could not be run at all (not: "no solution")
 
+    DispatchWarning (UserWarning) input that is valid but probably wrong (a unit mistake)
+
 A solver that stops without a solution is *not* an error: ``plan()`` returns a fallback
 plan marked as such.  Every message names where the problem is (file, field, column, row)
 and what is wrong, on one line, so the CLI can print it as it is.
@@ -37,3 +39,8 @@ class DataError(DispatchError, ValueError):
 
 class SolverError(DispatchError, RuntimeError):
     """HiGHS could not be started or crashed; a stop without a solution is not this."""
+
+
+class DispatchWarning(UserWarning):
+    """Input that is valid but probably a mistake (prices in USD/kWh, hashprice per TH/s):
+    the message names the likely unit and the fix."""

@@ -156,7 +156,7 @@ CASES = [
          hashprice=0.0, cli=True),
     Case("hashprice_negative", ("hashprice_usd_per_ph_day", "must be positive", "-5.0"),
          DataError, hashprice=-5.0),
-    Case("hpc_load_negative", ("hpc_negative.csv", "hall_a", ">= 0", "row 4"), DataError,
+    Case("hpc_load_negative", ("hpc_negative.csv", "hall_a", "in [0, 10000]", "row 4"), DataError,
          hpc_load="hpc_negative.csv"),
     Case("hpc_load_columns_name_no_hall", ("hpc_wrong_halls.csv", "hall_b, hall_c",
                                            "name no hall"),

@@ -10,7 +10,7 @@ import pytest
 
 from dispatch.config import Site
 from dispatch.data import align, load_inputs, load_sample, read_series, sample_paths
-from dispatch.errors import DataError
+from dispatch.errors import DataError, DispatchWarning
 from dispatch.horizon import site_index
 
 TZ = "America/Chicago"
@@ -431,3 +431,51 @@ def test_coincident_peak_probability_is_split_and_summed_not_held() -> None:
     day = pd.Series([0.92], index=pd.DatetimeIndex([pd.Timestamp("2024-03-10", tz=tz)]))
     dst = site_index(make_site(), "2024-03-10", "2024-03-11")
     assert align(day, dst, name="cp_probability", source="t").tolist() == pytest.approx([0.01] * 92)
+
+
+# --- magnitudes and units ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("prices", 1e21, ("price_usd_per_mwh", "in [-100000, 100000]")),
+        ("prices", -3e6, ("price_usd_per_mwh", "in [-100000, 100000]")),
+        ("hashprice", 1e308, ("hashprice_usd_per_ph_day", "at most 100000")),
+        ("hpc_load", 1e21, ("hpc_it_load_mw", "in [0, 10000]")),
+    ],
+)
+def test_absurd_series_values_are_refused(field, value, words) -> None:
+    site, inputs = load_sample(day="2026-08-17")
+    given = {
+        "prices": inputs.price_usd_per_mwh,
+        "hashprice": inputs.hashprice_usd_per_ph_day,
+        "hpc_load": 40.0,
+        "cp_probability": inputs.cp_probability,
+    }
+    if field == "prices":
+        bad = inputs.price_usd_per_mwh.copy()
+        bad.iloc[5] = value
+        given["prices"] = bad
+    else:
+        given[field] = value
+    with pytest.raises(DataError) as info:
+        load_inputs(site, **given)
+    for word in words:
+        assert word in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("field", "scale", "unit"),
+    [("prices", 1e-3, "USD/kWh"), ("hashprice", 1e-3, "USD/TH/day")],
+)
+def test_a_unit_1000x_off_is_warned_with_the_fix(field, scale, unit) -> None:
+    site, inputs = load_sample(day="2026-08-17")
+    given = {
+        "prices": inputs.price_usd_per_mwh,
+        "hashprice": inputs.hashprice_usd_per_ph_day,
+        "cp_probability": inputs.cp_probability,
+    }
+    given[field] = given[field] * scale
+    with pytest.warns(DispatchWarning, match=f"looks like {unit}; multiply by 1000"):
+        load_inputs(site, **given)
