@@ -532,7 +532,7 @@ def test_demand_charge_is_charged_when_the_peak_is_set():
 def test_a_schedule_read_back_from_csv_is_checked(sample_day, tmp_path):
     """Ops tooling edits schedule.csv (ISO timestamps with offsets, 6 significant digits, as
     the CLI writes it) and checks it: the rounding needs tol_mw = 1e-4, an edit is caught."""
-    from dispatch.cli import schedule_csv
+    from dispatch.cli.plan import schedule_csv
 
     site, inputs = sample_day
     p = plan(site, inputs)

@@ -213,7 +213,7 @@ def test_validate_passes_on_good_inputs(tmp_path: Path) -> None:
 
 
 def test_write_outputs_is_all_or_nothing(tmp_path: Path) -> None:
-    from dispatch.cli import write_outputs
+    from dispatch.cli.common import write_outputs
 
     target = tmp_path / "new" / "deeper" / "out"
     with pytest.raises(TypeError):  # the second file cannot be written

@@ -59,7 +59,7 @@ from dispatch import (
     read_series,
 )
 from dispatch.backtesting.result import ScenarioResult
-from dispatch.cli import (
+from dispatch.cli.common import (
     EXIT_AT_RISK,
     CpProbabilityOpt,
     HashpriceOpt,
@@ -69,7 +69,6 @@ from dispatch.cli import (
     PricesOpt,
     SiteArg,
     SolarOpt,
-    app,
     cli_errors,
     load_site,
     require_inputs,
@@ -377,6 +376,3 @@ def summary_rows(scn: ScenarioResult, row: pd.Series) -> list[tuple[str, str]]:
         ("steps at risk / fallback", f"{row['steps_at_risk']} / {row['steps_fallback']}"),
     ]
     return rows
-
-
-app.command("backtest")(backtest_command)

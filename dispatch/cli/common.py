@@ -1,35 +1,11 @@
-"""The ``dispatch`` command line: a thin layer over the public API.
+"""What the ``dispatch`` subcommands share: the input options, errors and exit codes, and
+writing the outputs.
 
-Commands::
-
-    dispatch plan SITE.yaml [--prices FILE] [--hashprice FILE|VALUE] [--hpc-load FILE|VALUE]
-                  [--cp-probability FILE] [--solar FILE] [--location NAME]
-                  [--day YYYY-MM-DD] [--horizon 1d|24h|36h|...] [--time-limit SECONDS]
-                  [--out DIR]
-    dispatch validate SITE.yaml [the same inputs, --day, --horizon]
-
-Exit codes: 0 the plan is fine (or nothing is wrong); 1 the plan was written but is
-``at_risk`` or ``fallback`` (the reason on one line on stderr); 2 bad input (one line naming
-the file, field or row on stderr; nothing written).
-
-Choices where the issue is silent (also in the README):
-
-- With the bundled sample site (``data/sample_site.yaml``), every input not given on the
-  command line comes from the bundled sample files; other sites need ``--prices`` and
-  ``--hashprice``.
-- ``--day`` defaults to the first local day of the price data (2026-08-17 for the sample).
-- ``--horizon`` takes hours (``36h``: elapsed hours from local midnight) or local days
-  (``2d``); the default ``1d`` is the local day, 23 or 25 hours long on DST days.
-- DR events in the site file that do not touch the planned window are left out of that plan
-  (the site file can list the season's announced events); ``plan.json`` names them.
-- Outputs are built in full first, written into a temporary directory beside ``--out`` and
-  moved into place, so a failure leaves no half-written file and no partial directory.  An
-  existing ``--out`` directory keeps its other files; the four outputs are replaced.
-
-Helpers for other commands (``dispatch backtest`` lives in ``dispatch/cli_backtest.py`` and
-registers itself at the end of this file): :func:`cli_errors`, the ``*Opt`` option types,
-:class:`InputOptions`, :func:`load_site`, :func:`load_cli_inputs`, :func:`write_outputs`,
-:func:`status_line` and :func:`fail`.
+:func:`cli_errors` turns a :class:`~dispatch.DispatchError` or :class:`OSError` into one line
+on stderr and exit code 2 (:func:`fail`); the ``*Opt`` types are the input options, gathered
+in :class:`InputOptions` (the bundled sample site fills the ones not given); :func:`plan_window`
+and :func:`events_in_window` turn ``--day``/``--horizon`` into a window; :func:`write_outputs`
+writes a command's files all or nothing.
 """
 
 from __future__ import annotations
@@ -37,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
-import json
 import os
 import re
 import shutil
@@ -52,14 +27,11 @@ import typer
 from rich.console import Console
 
 from dispatch import (
-    ConfigError,
     DataError,
     DispatchError,
     Inputs,
     Site,
-    __version__,
     load_inputs,
-    plan,
     read_series,
     sample_paths,
     site_index,
@@ -67,21 +39,9 @@ from dispatch import (
 from dispatch.horizon import local_timestamp
 
 EXIT_OK, EXIT_AT_RISK, EXIT_BAD_INPUT = 0, 1, 2
-OUTPUT_FILES = ("schedule.csv", "plan.json", "chart.png", "report.html")
-
-app = typer.Typer(
-    name="dispatch",
-    help="Day-ahead dispatch for hybrid AI/HPC + bitcoin-mining sites.",
-    add_completion=False,
-    no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
-)
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-# --- shared helpers (other commands use these) -----------------------------------------------
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
@@ -318,200 +278,3 @@ def write_outputs(out_dir: Path, files: Mapping[str, bytes | str]) -> None:
                 folder.rmdir()
         raise
     shutil.rmtree(tmp, ignore_errors=True)
-
-
-# --- dispatch plan ---------------------------------------------------------------------------
-
-
-@app.command("plan")
-@cli_errors
-def plan_command(
-    site_file: SiteArg,
-    prices: PricesOpt = None,
-    hashprice: HashpriceOpt = None,
-    hpc_load: HpcLoadOpt = None,
-    cp_probability: CpProbabilityOpt = None,
-    solar: SolarOpt = None,
-    location: LocationOpt = None,
-    day: DayOpt = None,
-    horizon: HorizonOpt = "1d",
-    time_limit: Annotated[
-        float | None, typer.Option(help="HiGHS time limit per solve, seconds", min=0.1)
-    ] = None,
-    out: Annotated[
-        Path | None, typer.Option(help="output directory (default: out/plan-<day>)")
-    ] = None,
-) -> None:
-    """Plan the day ahead; write schedule.csv, plan.json, chart.png and report.html."""
-    from dispatch.buffer import buffer_report
-    from dispatch.report import html_report, plan_figure, png_bytes, summary_table
-
-    console = Console()
-    site = load_site(site_file)
-    opts = InputOptions(prices, hashprice, hpc_load, cp_probability, solar, location)
-    opts, sample = opts.with_sample_defaults(site_file)
-    start, end = plan_window(site, opts, day, horizon)
-    site, ignored = events_in_window(site, start, end)
-    with status_line(console, "Reading inputs..."):
-        inputs = load_cli_inputs(site, site_file, opts, start, end)
-    with status_line(console, f"Solving the plan ({len(inputs.index)} intervals)..."):
-        p = plan(site, inputs, time_limit_s=time_limit)
-    with status_line(console, "Solving the counterfactuals (no miners, always-on)..."):
-        report = buffer_report(p, time_limit_s=time_limit)
-    with status_line(console, "Drawing the charts..."):
-        chart = png_bytes(plan_figure(p, report))
-        provenance = {
-            "site_file": str(site_file),
-            "inputs": dict(p.inputs.sources),
-            "bundled_sample_inputs": sample,
-            "window": {"start": start.isoformat(), "end": end.isoformat(), "horizon": horizon},
-            "dr_events_outside_window": ignored,
-            "location": location,
-            "time_limit_s": time_limit,
-            "dispatch_version": __version__,
-            "written_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        }
-        doc = json.loads(p.to_json(schedule=False))
-        doc["buffer"] = report.to_dict()
-        doc["provenance"] = provenance
-        page = html_report(
-            p,
-            report,
-            images=[("Power by use, price and breakevens; profit by term", chart)],
-            provenance={"site file": site_file},
-        )
-    out_dir = out if out is not None else Path("out") / f"plan-{start.strftime('%Y-%m-%d')}"
-    write_outputs(
-        out_dir,
-        {
-            "schedule.csv": schedule_csv(p.schedule),
-            "plan.json": json.dumps(doc, indent=2) + "\n",
-            "chart.png": chart,
-            "report.html": page,
-        },
-    )
-    console.print(summary_table(p, report))
-    console.print(f"wrote {out_dir}/: {', '.join(OUTPUT_FILES)}", highlight=False)
-    if ignored:
-        typer.echo(f"note: DR events outside the planned window left out: {', '.join(ignored)}")
-    if not p.status.ok:
-        typer.echo(f"{p.status.value}: {' '.join(p.status_reason.split())}", err=True)
-        raise typer.Exit(EXIT_AT_RISK)
-
-
-def schedule_csv(schedule: pd.DataFrame) -> str:
-    """The schedule as CSV with ISO 8601 interval starts (UTC offset included)."""
-    frame = schedule.copy()
-    frame.index = pd.Index([ts.isoformat() for ts in schedule.index], name="interval_start")
-    return frame.to_csv(float_format="%.6g", lineterminator="\n")
-
-
-# --- dispatch validate -----------------------------------------------------------------------
-
-
-@app.command("validate")
-@cli_errors
-def validate_command(
-    site_file: SiteArg,
-    prices: PricesOpt = None,
-    hashprice: HashpriceOpt = None,
-    hpc_load: HpcLoadOpt = None,
-    cp_probability: CpProbabilityOpt = None,
-    solar: SolarOpt = None,
-    location: LocationOpt = None,
-    day: DayOpt = None,
-    horizon: HorizonOpt = "1d",
-) -> None:
-    """Check the site file and every input without solving; list every problem found."""
-    opts = InputOptions(prices, hashprice, hpc_load, cp_probability, solar, location)
-    opts, _ = opts.with_sample_defaults(site_file)
-    problems: list[str] = []
-    try:
-        site: Site | None = load_site(site_file)
-    except ConfigError as exc:
-        problems += exc.problems
-        site = None
-    window = None
-    if site is not None:
-        problems += require_inputs(site, site_file, opts)
-        try:
-            window = plan_window(site, opts, day, horizon)
-        except DispatchError as exc:
-            if opts.prices is not None or day is not None:
-                problems.append(str(exc))
-    if site is not None and window is not None:
-        problems += check_inputs(events_in_window(site, *window)[0], opts, *window)
-    else:
-        problems += read_inputs_only(site, opts)
-    problems = list(dict.fromkeys(problems))
-    for problem in problems:
-        typer.echo(f"error: {' '.join(problem.split())}", err=True)
-    if problems:
-        typer.echo(f"{len(problems)} problem(s) found", err=True)
-        raise typer.Exit(EXIT_BAD_INPUT)
-    checked = ", ".join(opts.given()) or "no inputs"
-    where = (
-        "" if window is None else f" for {window[0]:%Y-%m-%d %H:%M} to {window[1]:%Y-%m-%d %H:%M}"
-    )
-    typer.echo(f"ok: {site_file} and {checked}{where}")
-
-
-def check_inputs(
-    site: Site, opts: InputOptions, start: pd.Timestamp, end: pd.Timestamp
-) -> list[str]:
-    """Every input given, checked on its own against the site and the window."""
-    index = site_index(site, start, end)
-    stand_in: dict[str, Any] = {
-        "prices": pd.Series(0.0, index=index, name="price_usd_per_mwh"),
-        "hashprice": 1.0,
-    }
-    if site.coincident_peak is not None:
-        stand_in["cp_probability"] = pd.Series(0.0, index=index, name="cp_probability")
-    if site.solar is not None:
-        stand_in["solar"] = pd.Series(0.0, index=index, name="solar_cf")
-    problems = []
-    for key, value in opts.given().items():
-        try:
-            load_inputs(
-                site, **{**stand_in, key: value}, start=start, end=end, location=opts.location
-            )
-        except DispatchError as exc:
-            problems.append(str(exc))
-    return problems
-
-
-def read_inputs_only(site: Site | None, opts: InputOptions) -> list[str]:
-    """Without a valid site or window: can each input file at least be read?"""
-    tz = site.timezone if site is not None else "UTC"
-    names = {
-        "prices": "price_usd_per_mwh",
-        "hashprice": "hashprice_usd_per_ph_day",
-        "hpc_load": "hpc_it_load_mw",
-        "cp_probability": "cp_probability",
-        "solar": "solar_cf",
-    }
-    problems = []
-    for key, value in opts.given().items():
-        if not isinstance(value, Path) or key == "hpc_load":
-            continue  # numbers are checked with the site; a per-hall file needs its halls
-        try:
-            read_series(value, name=names[key], tz=tz, location=opts.location)
-        except DispatchError as exc:
-            problems.append(str(exc))
-    return problems
-
-
-def main() -> None:
-    """Entry point of the ``dispatch`` console script."""
-    app()
-
-
-# other commands register below (one line each, e.g. `from dispatch import cli_backtest`)
-from dispatch import cli_backtest  # noqa: E402, F401  (registers `dispatch backtest`)
-
-if __name__ == "__main__":
-    # Run the app of the imported module ``dispatch.cli``, not of this ``__main__`` copy, so
-    # the commands registered above (which import ``dispatch.cli``) are on it.
-    from dispatch.cli import main as _main
-
-    _main()

@@ -1,0 +1,120 @@
+"""``dispatch validate``: check the site file and every input without solving."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import typer
+
+from dispatch import ConfigError, DispatchError, Site, load_inputs, read_series, site_index
+from dispatch.cli.common import (
+    EXIT_BAD_INPUT,
+    CpProbabilityOpt,
+    DayOpt,
+    HashpriceOpt,
+    HorizonOpt,
+    HpcLoadOpt,
+    InputOptions,
+    LocationOpt,
+    PricesOpt,
+    SiteArg,
+    SolarOpt,
+    cli_errors,
+    events_in_window,
+    load_site,
+    plan_window,
+    require_inputs,
+)
+
+
+@cli_errors
+def validate_command(
+    site_file: SiteArg,
+    prices: PricesOpt = None,
+    hashprice: HashpriceOpt = None,
+    hpc_load: HpcLoadOpt = None,
+    cp_probability: CpProbabilityOpt = None,
+    solar: SolarOpt = None,
+    location: LocationOpt = None,
+    day: DayOpt = None,
+    horizon: HorizonOpt = "1d",
+) -> None:
+    """Check the site file and every input without solving; list every problem found."""
+    opts = InputOptions(prices, hashprice, hpc_load, cp_probability, solar, location)
+    opts, _ = opts.with_sample_defaults(site_file)
+    problems: list[str] = []
+    try:
+        site: Site | None = load_site(site_file)
+    except ConfigError as exc:
+        problems += exc.problems
+        site = None
+    window = None
+    if site is not None:
+        problems += require_inputs(site, site_file, opts)
+        try:
+            window = plan_window(site, opts, day, horizon)
+        except DispatchError as exc:
+            if opts.prices is not None or day is not None:
+                problems.append(str(exc))
+    if site is not None and window is not None:
+        problems += check_inputs(events_in_window(site, *window)[0], opts, *window)
+    else:
+        problems += read_inputs_only(site, opts)
+    problems = list(dict.fromkeys(problems))
+    for problem in problems:
+        typer.echo(f"error: {' '.join(problem.split())}", err=True)
+    if problems:
+        typer.echo(f"{len(problems)} problem(s) found", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    checked = ", ".join(opts.given()) or "no inputs"
+    where = (
+        "" if window is None else f" for {window[0]:%Y-%m-%d %H:%M} to {window[1]:%Y-%m-%d %H:%M}"
+    )
+    typer.echo(f"ok: {site_file} and {checked}{where}")
+
+
+def check_inputs(
+    site: Site, opts: InputOptions, start: pd.Timestamp, end: pd.Timestamp
+) -> list[str]:
+    """Every input given, checked on its own against the site and the window."""
+    index = site_index(site, start, end)
+    stand_in: dict[str, Any] = {
+        "prices": pd.Series(0.0, index=index, name="price_usd_per_mwh"),
+        "hashprice": 1.0,
+    }
+    if site.coincident_peak is not None:
+        stand_in["cp_probability"] = pd.Series(0.0, index=index, name="cp_probability")
+    if site.solar is not None:
+        stand_in["solar"] = pd.Series(0.0, index=index, name="solar_cf")
+    problems = []
+    for key, value in opts.given().items():
+        try:
+            load_inputs(
+                site, **{**stand_in, key: value}, start=start, end=end, location=opts.location
+            )
+        except DispatchError as exc:
+            problems.append(str(exc))
+    return problems
+
+
+def read_inputs_only(site: Site | None, opts: InputOptions) -> list[str]:
+    """Without a valid site or window: can each input file at least be read?"""
+    tz = site.timezone if site is not None else "UTC"
+    names = {
+        "prices": "price_usd_per_mwh",
+        "hashprice": "hashprice_usd_per_ph_day",
+        "hpc_load": "hpc_it_load_mw",
+        "cp_probability": "cp_probability",
+        "solar": "solar_cf",
+    }
+    problems = []
+    for key, value in opts.given().items():
+        if not isinstance(value, Path) or key == "hpc_load":
+            continue  # numbers are checked with the site; a per-hall file needs its halls
+        try:
+            read_series(value, name=names[key], tz=tz, location=opts.location)
+        except DispatchError as exc:
+            problems.append(str(exc))
+    return problems
