@@ -31,8 +31,7 @@ from dispatch.planner import plan
 from dispatch.results import Plan, PlanStatus
 from dispatch.solve import SolveStatus
 from dispatch.state import FleetState, SiteState
-
-__version__ = "0.1.0"
+from dispatch.version import __version__
 
 __all__ = [
     "BacktestResult",

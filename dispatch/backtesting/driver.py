@@ -34,7 +34,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-import dispatch
 from dispatch.assets.base import Mode
 from dispatch.backtesting.calendar import Chain, Step, build_chains, parse_duration
 from dispatch.backtesting.executors import open_executor
@@ -62,6 +61,7 @@ from dispatch.files import atomic_path, atomic_write_text
 from dispatch.horizon import local_timestamp
 from dispatch.inputs import Inputs
 from dispatch.state import SiteState
+from dispatch.version import __version__
 
 log = logging.getLogger("dispatch.backtest")
 
@@ -231,7 +231,7 @@ class _RunConfig:
             "rt_rule": None if self.rt_rule is None else self.rt_rule.to_dict(),
             "options": self.options.to_dict(),
             "demand_charge": self.demand_charge,
-            "dispatch_version": dispatch.__version__,
+            "dispatch_version": __version__,
         }
 
 

@@ -26,7 +26,7 @@ import pandas as pd
 import typer
 from rich.console import Console
 
-from dispatch import __version__, plan
+from dispatch import plan
 from dispatch.cli.common import (
     EXIT_AT_RISK,
     CpProbabilityOpt,
@@ -47,6 +47,7 @@ from dispatch.cli.common import (
     status_line,
     write_outputs,
 )
+from dispatch.version import __version__
 
 OUTPUT_FILES = ("schedule.csv", "plan.json", "chart.png", "report.html")
 
