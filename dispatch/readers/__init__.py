@@ -1,0 +1,87 @@
+"""File layouts of input time series: recognise them, parse the timestamps, check the rows.
+
+:func:`read_table` turns a source (a ``.csv``/``.parquet`` path or a pandas object) into a
+:class:`Table`: tz-aware interval starts, the candidate value columns and the file row of
+each kept row, so that every error can name the file, the column and the row.  The public
+entry point is :func:`dispatch.data.read_series`; its docstring lists the layouts and the
+timestamp rules.
+
+One module per layout (:mod:`~dispatch.readers.plain`, :mod:`~dispatch.readers.gridstatus`,
+:mod:`~dispatch.readers.ercot`); what they share is in :mod:`~dispatch.readers.base` (the
+table, error locations, the index check), :mod:`~dispatch.readers.sources` (reading a file
+or a pandas object) and :mod:`~dispatch.readers.timestamps`.  Adding a layout: its module
+and one branch in :func:`read_table`.
+
+Rows are counted as in the file: row 1 is the first data row after the header.  For pandas
+input, errors name the timestamp (or the index label) instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pandas as pd
+
+from dispatch.readers.base import (
+    DAY,
+    Step,
+    Table,
+    Where,
+    check_index,
+    check_zone,
+    fmt_step,
+    fmt_ts,
+    norm_column,
+)
+from dispatch.readers.ercot import ERCOT_TZ, read_ercot
+from dispatch.readers.gridstatus import read_gridstatus
+from dispatch.readers.plain import TIME_COLUMNS, TZ_COLUMNS, read_plain
+from dispatch.readers.sources import load_source
+from dispatch.readers.timestamps import parse_times
+
+
+def read_table(
+    source: str | Path | pd.Series | pd.DataFrame,
+    *,
+    name: str,
+    tz: str,
+    location: str | None = None,
+    column: str | None = None,
+    declared_tz: str | None = None,
+) -> Table:
+    """Read a source, recognise its layout and return its checked :class:`Table`.
+
+    The checks here are on the rows (timestamps readable, no duplicates, sorted, regular);
+    values are checked when a column is taken with :meth:`Table.floats`.
+    """
+    check_zone(tz, "site timezone")
+    if declared_tz is not None:
+        check_zone(declared_tz, "declared_tz")
+    frame, where, time_col = load_source(source, name)
+    names = {norm_column(c): c for c in frame.columns}
+    if "deliverydate" in names:
+        table = read_ercot(frame, where, tz, location, column)
+    elif "Interval Start" in frame.columns:
+        table = read_gridstatus(frame, where, tz, location, column, declared_tz)
+    else:
+        table = read_plain(frame, where, tz, time_col, declared_tz)
+    step = check_index(table.index, table.where, table.time_column)
+    index = table.index.rename("interval_start")
+    return dataclasses.replace(table, index=index, step=step if step is not None else table.step)
+
+
+__all__ = [
+    "DAY",
+    "ERCOT_TZ",
+    "TIME_COLUMNS",
+    "TZ_COLUMNS",
+    "Step",
+    "Table",
+    "Where",
+    "check_index",
+    "fmt_step",
+    "fmt_ts",
+    "parse_times",
+    "read_table",
+]
