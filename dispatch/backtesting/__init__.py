@@ -3,6 +3,7 @@
 ``backtest(site, inputs, start, end, ...)`` is the entry point (:mod:`.driver`); the pieces:
 
 - :mod:`.calendar`   steps over local days, look-ahead, independent chains (``chunk``)
+- :mod:`.runner`     runs chains of steps on an executor, resuming from checkpoints
 - :mod:`.rolling`    one step as a worker runs it: plan, keep, hand the state on
 - :mod:`.settle`     real-time settlement of a kept step, with an optional curtailment rule
 - :mod:`.sweep`      scenario sweeps from a YAML file

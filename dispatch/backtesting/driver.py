@@ -1,17 +1,22 @@
 """``backtest()``: replay history step by step, for one site or a sweep of scenarios.
 
+This module keeps the scenario bookkeeping: which scenarios and modes there are, the
+manifest, and the results assembled from the kept steps; running the chains of steps is
+:mod:`dispatch.backtesting.runner`'s.
+
 How a run proceeds:
 
 1. The scenarios (one, or every combination of a sweep) are split into **chains** of steps
    (:mod:`dispatch.backtesting.calendar`), one set per mode (the optimised plan and, when
    asked, the ``no_miners``/``price_blind`` counterfactuals).
-2. With an output folder, each chain is first walked through its checkpoints
-   (:mod:`dispatch.backtesting.store`): steps already finished under the same hash are reused
-   and the chain resumes from the first step that is not, with the state that step's
-   predecessor handed on.
-3. The chains run on an executor (:mod:`dispatch.backtesting.executors`): at most as many
-   chains at once as the executor runs tasks; within a chain, the next step is submitted
-   when the previous one returns, with its end state.  This process alone writes files.
+2. With an output folder, the scenarios are registered in the manifest, and each chain is
+   first walked through its checkpoints (:mod:`dispatch.backtesting.store`): steps already
+   finished under the same hash are reused and the chain resumes from the first step that
+   is not, with the state that step's predecessor handed on.
+3. The chains run on an executor (:mod:`dispatch.backtesting.runner`, the chain runner): at
+   most as many chains at once as the executor runs tasks; within a chain, the next step is
+   submitted when the previous one returns, with its end state.  This process alone writes
+   files.
 4. The kept intervals of each scenario and mode are joined, and KPIs per day, per month
    and in total are computed from them (:mod:`dispatch.backtesting.kpis`).
 
@@ -22,12 +27,11 @@ one thread per step, and a reused model gives exactly the schedule a fresh one w
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +39,7 @@ import numpy as np
 import pandas as pd
 
 from dispatch.assets.base import Mode
-from dispatch.backtesting.calendar import Chain, Step, build_chains, parse_duration
-from dispatch.backtesting.executors import open_executor
+from dispatch.backtesting.calendar import Chain, build_chains, parse_duration
 from dispatch.backtesting.kpis import daily_kpis, monthly_kpis, total_kpis
 from dispatch.backtesting.result import (
     OPTIMISE,
@@ -45,15 +48,10 @@ from dispatch.backtesting.result import (
     ScenarioResult,
     intervals_file,
 )
-from dispatch.backtesting.rolling import PlanOptions, StepOutcome, StepTask, run_step
+from dispatch.backtesting.rolling import PlanOptions
+from dispatch.backtesting.runner import ChainRun, Progress, RunConfig, run_chains
 from dispatch.backtesting.settle import RtRule
-from dispatch.backtesting.store import (
-    CheckpointStore,
-    digest,
-    inputs_digest,
-    safe_name,
-    state_digest,
-)
+from dispatch.backtesting.store import CheckpointStore, digest, inputs_digest, safe_name
 from dispatch.backtesting.sweep import Scenario, Sweep, single_scenario
 from dispatch.config import Site
 from dispatch.errors import ConfigError, DataError
@@ -61,11 +59,9 @@ from dispatch.files import atomic_path, atomic_write_text
 from dispatch.horizon import local_timestamp
 from dispatch.inputs import Inputs
 from dispatch.state import SiteState
-from dispatch.version import __version__
 
 log = logging.getLogger("dispatch.backtest")
 
-Progress = Callable[[int, int], None]
 COUNTERFACTUALS = (Mode.NO_MINERS.value, Mode.PRICE_BLIND.value)
 BACKTEST_MIP_REL_GAP = 1e-3
 DEMAND_CHARGE_POLICIES = ("full", "prorate")
@@ -178,9 +174,9 @@ def backtest(
         raise ConfigError(
             f"demand_charge: {demand_charge!r} is not one of {', '.join(DEMAND_CHARGE_POLICIES)}"
         )
-    config = _RunConfig(step_td, lookahead_td, chunk, settle_rt, rule, options, demand_charge)
+    config = RunConfig(step_td, lookahead_td, chunk, settle_rt, rule, options, demand_charge)
     runs = [
-        _ChainRun(scn, mode, chain)
+        ChainRun(scn, mode, chain)
         for scn in scenarios
         for mode in modes
         for chain in _chains(scn, config)
@@ -209,30 +205,7 @@ def backtest(
         job.store.release()
 
 
-# --- configuration -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _RunConfig:
-    step: pd.Timedelta
-    lookahead: pd.Timedelta
-    chunk: str | int | None
-    settle: bool
-    rt_rule: RtRule | None
-    options: PlanOptions
-    demand_charge: str = "prorate"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "step": str(self.step),
-            "lookahead": str(self.lookahead),
-            "chunk": self.chunk,
-            "settle_rt": self.settle,
-            "rt_rule": None if self.rt_rule is None else self.rt_rule.to_dict(),
-            "options": self.options.to_dict(),
-            "demand_charge": self.demand_charge,
-            "dispatch_version": __version__,
-        }
+# --- scenarios and the manifest ----------------------------------------------------------
 
 
 def _modes(counterfactuals: Iterable[str] | bool) -> tuple[str, ...]:
@@ -253,7 +226,7 @@ def _modes(counterfactuals: Iterable[str] | bool) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _chains(scn: Scenario, config: _RunConfig) -> list[Chain]:
+def _chains(scn: Scenario, config: RunConfig) -> list[Chain]:
     index = scn.inputs.index
     data_start = index[0]
     data_end = index[-1] + pd.Timedelta(minutes=scn.site.interval_minutes)
@@ -274,7 +247,7 @@ def _chains(scn: Scenario, config: _RunConfig) -> list[Chain]:
 
 
 def _register(
-    store: CheckpointStore, scenarios: list[Scenario], config: _RunConfig, modes: tuple[str, ...]
+    store: CheckpointStore, scenarios: list[Scenario], config: RunConfig, modes: tuple[str, ...]
 ) -> list[str]:
     notes = []
     options = config.to_dict()
@@ -302,94 +275,7 @@ def _register(
     return notes
 
 
-# --- chains --------------------------------------------------------------------------------
-
-
-@dataclass
-class _ChainRun:
-    """A chain's progress: the next step to plan and the state it starts from."""
-
-    scenario: Scenario
-    mode: str
-    chain: Chain
-    start_state: SiteState = field(default_factory=SiteState)
-    state: SiteState = field(default_factory=SiteState)
-    next: int = 0
-    frames: list[pd.DataFrame] = field(default_factory=list)
-    log: list[dict[str, Any]] = field(default_factory=list)
-    _site_hash: str = ""
-
-    @property
-    def key(self) -> str:
-        return f"{self.mode}/{self.chain.label}"
-
-    @property
-    def finished(self) -> bool:
-        return self.next >= len(self.chain.steps)
-
-    def window(self, step: Step) -> Inputs:
-        w = self.scenario.inputs.window(step.start, step.horizon_end)
-        dt = pd.Timedelta(minutes=self.scenario.site.interval_minutes)
-        if w.index[0] != step.start or w.index[-1] + dt != step.horizon_end:
-            raise DataError(
-                f"scenario {self.scenario.name}: the inputs do not cover {step.start} to "
-                f"{step.horizon_end} without gaps"
-            )
-        return w
-
-    def step_hash(self, config: _RunConfig, step: Step, window: Inputs) -> str:
-        if not self._site_hash:
-            self._site_hash = digest(
-                {"site": self.scenario.site.model_dump(mode="json"), "config": config.to_dict()}
-            )
-        battery = self.scenario.site.battery
-        holds = battery is not None and battery.end_soc_at_least_initial
-        return digest(
-            {
-                "site_config": self._site_hash,
-                "inputs": inputs_digest(window),
-                "mode": self.mode,
-                "end": step.end.isoformat(),
-                "warmup": step.warmup,
-                # the period's last step holds the battery's target: only then it matters
-                "last": holds and step.end >= self.scenario.end,
-                "state": state_digest(self.state),
-            }
-        )
-
-    def prepare(self, config: _RunConfig, store: CheckpointStore | None) -> None:
-        """Start from the chain's state; skip the steps already finished under the same hash."""
-        self.state = self.start_state
-        self.next = 0
-        if store is None:
-            return
-        for step in self.chain.steps:
-            h = self.step_hash(config, step, self.window(step))
-            record = store.load(self.scenario.name, self.mode, self.chain.label, step, h)
-            if record is None:
-                return
-            self.state = SiteState.from_dict(record["state_out"])
-            self.log.append(_log_row(self, step, record, from_checkpoint=True))
-            store.record_step(self.scenario.name, self.key, step.id, h)
-            self.next += 1
-
-    def task(self, config: _RunConfig) -> tuple[StepTask, str]:
-        step = self.chain.steps[self.next]
-        window = self.window(step)
-        task = StepTask(
-            site=self.scenario.site,
-            inputs=window,
-            state=self.state,
-            end=step.end,
-            mode=self.mode,
-            settle=config.settle,
-            rt_rule=config.rt_rule,
-            options=config.options,
-            warmup=step.warmup,
-            demand_charge=config.demand_charge,
-            last=step.end >= self.scenario.end,
-        )
-        return task, self.step_hash(config, step, window)
+# --- the job -------------------------------------------------------------------------------
 
 
 @dataclass
@@ -398,8 +284,8 @@ class _Job:
 
     scenarios: list[Scenario]
     modes: tuple[str, ...]
-    config: _RunConfig
-    runs: list[_ChainRun]
+    config: RunConfig
+    runs: list[ChainRun]
     store: CheckpointStore | None
     workers: int
     scheduler: Any
@@ -415,7 +301,16 @@ class _Job:
         reused = sum(r.next for r in self.runs)
         log.info("backtest: %d steps, %d from checkpoints", total, reused)
         try:
-            self._drive(reused, total)
+            run_chains(
+                self.runs,
+                self.config,
+                store,
+                workers=self.workers,
+                scheduler=self.scheduler,
+                progress=self.progress,
+                done=reused,
+                total=total,
+            )
         finally:
             if store is not None:
                 store.flush(force=True, state="running")
@@ -435,78 +330,6 @@ class _Job:
             store.flush(force=True, state="finished", run=result.run)
         return result
 
-    def _drive(self, done: int, total: int) -> None:
-        """Run every unfinished chain, at most ``capacity`` at once, one step at a time."""
-        if self.progress is not None:
-            self.progress(done, total)
-        waiting = [r for r in self.runs if not r.finished]
-        if not waiting:
-            return
-        with open_executor(self.workers, self.scheduler) as (executor, capacity):
-            active: dict[cf.Future, tuple[_ChainRun, str]] = {}
-
-            def submit(run: _ChainRun) -> None:
-                task, h = run.task(self.config)
-                active[executor.submit(run_step, task)] = (run, h)
-
-            try:
-                while waiting and len(active) < capacity:
-                    submit(waiting.pop(0))
-                while active:
-                    finished, _ = cf.wait(list(active), return_when=cf.FIRST_COMPLETED)
-                    for future in finished:
-                        run, h = active.pop(future)
-                        _accept(run, h, future.result(), self.store)
-                        done += 1
-                        if self.progress is not None:
-                            self.progress(done, total)
-                        if not run.finished:
-                            submit(run)
-                        elif waiting:
-                            submit(waiting.pop(0))
-            except BaseException:
-                for future in active:
-                    future.cancel()
-                raise
-
-
-def _accept(run: _ChainRun, h: str, outcome: StepOutcome, store: CheckpointStore | None) -> None:
-    step = run.chain.steps[run.next]
-    if store is not None:
-        record = store.save(run.scenario.name, run.mode, run.chain.label, step, h, outcome)
-        store.record_step(run.scenario.name, run.key, step.id, h)
-    else:
-        record = outcome.summary()
-        if outcome.frame is not None:
-            run.frames.append(outcome.frame)
-    run.log.append(_log_row(run, step, record, from_checkpoint=False))
-    run.state = outcome.state_out
-    run.next += 1
-
-
-def _log_row(
-    run: _ChainRun, step: Step, record: Mapping[str, Any], *, from_checkpoint: bool
-) -> dict:
-    timings = record.get("timings_s", {})
-    return {
-        "scenario": run.scenario.name,
-        "mode": run.mode,
-        "chain": run.chain.label,
-        "step": step.id,
-        "start": step.start,
-        "warmup": step.warmup,
-        "status": record["status"],
-        "status_reason": record["status_reason"],
-        "objective_usd": record["objective_usd"],
-        "kept_profit_usd": record["kept_profit_usd"],
-        "step_s": timings.get("step_s"),
-        "solve_s": timings.get("solve_s"),
-        "build_s": timings.get("build_s"),
-        "model_reused": record["model_reused"],
-        "worker": record["worker"],
-        "from_checkpoint": from_checkpoint,
-    }
-
 
 # --- results -------------------------------------------------------------------------------
 
@@ -514,7 +337,7 @@ def _log_row(
 def _assemble(
     scenarios: list[Scenario],
     modes: tuple[str, ...],
-    runs: list[_ChainRun],
+    runs: list[ChainRun],
     store: CheckpointStore | None,
 ) -> BacktestResult:
     results: dict[str, ScenarioResult] = {}
@@ -584,7 +407,7 @@ def _assemble(
     return BacktestResult(results, comparison, steps, {}, out)
 
 
-def _join(site: Site, runs: list[_ChainRun], store: CheckpointStore | None) -> pd.DataFrame:
+def _join(site: Site, runs: list[ChainRun], store: CheckpointStore | None) -> pd.DataFrame:
     """The kept intervals of every step of the chains, in time order, gaps filled."""
     frames = []
     for run in sorted(runs, key=lambda r: r.chain.steps[0].start):
@@ -606,7 +429,7 @@ def _join(site: Site, runs: list[_ChainRun], store: CheckpointStore | None) -> p
     return frame
 
 
-def _step_counts(runs: list[_ChainRun]) -> dict[str, int]:
+def _step_counts(runs: list[ChainRun]) -> dict[str, int]:
     statuses = [row["status"] for r in runs for row in r.log if not row["warmup"]]
     return {s: statuses.count(s) for s in sorted(set(statuses))}
 

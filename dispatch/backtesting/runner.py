@@ -1,0 +1,233 @@
+"""The chain runner: run chains of steps on an executor, each step with the state the
+previous one handed on, resuming each chain from its checkpoints.
+
+A chain (:mod:`dispatch.backtesting.calendar`) is a run of consecutive steps of one scenario
+in one mode.  :class:`ChainRun` holds its progress: :meth:`ChainRun.prepare` skips the steps
+already finished under the same hash (:mod:`dispatch.backtesting.store`), and
+:meth:`ChainRun.task` makes the next step's task.  :func:`run_chains` keeps at most as many
+chains running as the executor runs tasks (:mod:`dispatch.backtesting.executors`); within a
+chain, the next step is submitted when the previous one returns, with its end state.  This
+process alone writes files.  Which scenarios and modes there are, the manifest and the
+results are the driver's (:mod:`dispatch.backtesting.driver`).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from dispatch.backtesting.calendar import Chain, Step
+from dispatch.backtesting.executors import open_executor
+from dispatch.backtesting.rolling import PlanOptions, StepOutcome, StepTask, run_step
+from dispatch.backtesting.settle import RtRule
+from dispatch.backtesting.store import CheckpointStore, digest, inputs_digest, state_digest
+from dispatch.backtesting.sweep import Scenario
+from dispatch.errors import DataError
+from dispatch.inputs import Inputs
+from dispatch.state import SiteState
+from dispatch.version import __version__
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """How every step of a run is planned and settled (part of each step's hash)."""
+
+    step: pd.Timedelta
+    lookahead: pd.Timedelta
+    chunk: str | int | None
+    settle: bool
+    rt_rule: RtRule | None
+    options: PlanOptions
+    demand_charge: str = "prorate"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "step": str(self.step),
+            "lookahead": str(self.lookahead),
+            "chunk": self.chunk,
+            "settle_rt": self.settle,
+            "rt_rule": None if self.rt_rule is None else self.rt_rule.to_dict(),
+            "options": self.options.to_dict(),
+            "demand_charge": self.demand_charge,
+            "dispatch_version": __version__,
+        }
+
+
+@dataclass
+class ChainRun:
+    """A chain's progress: the next step to plan and the state it starts from."""
+
+    scenario: Scenario
+    mode: str
+    chain: Chain
+    start_state: SiteState = field(default_factory=SiteState)
+    state: SiteState = field(default_factory=SiteState)
+    next: int = 0
+    frames: list[pd.DataFrame] = field(default_factory=list)
+    log: list[dict[str, Any]] = field(default_factory=list)
+    _site_hash: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.mode}/{self.chain.label}"
+
+    @property
+    def finished(self) -> bool:
+        return self.next >= len(self.chain.steps)
+
+    def window(self, step: Step) -> Inputs:
+        w = self.scenario.inputs.window(step.start, step.horizon_end)
+        dt = pd.Timedelta(minutes=self.scenario.site.interval_minutes)
+        if w.index[0] != step.start or w.index[-1] + dt != step.horizon_end:
+            raise DataError(
+                f"scenario {self.scenario.name}: the inputs do not cover {step.start} to "
+                f"{step.horizon_end} without gaps"
+            )
+        return w
+
+    def step_hash(self, config: RunConfig, step: Step, window: Inputs) -> str:
+        if not self._site_hash:
+            self._site_hash = digest(
+                {"site": self.scenario.site.model_dump(mode="json"), "config": config.to_dict()}
+            )
+        battery = self.scenario.site.battery
+        holds = battery is not None and battery.end_soc_at_least_initial
+        return digest(
+            {
+                "site_config": self._site_hash,
+                "inputs": inputs_digest(window),
+                "mode": self.mode,
+                "end": step.end.isoformat(),
+                "warmup": step.warmup,
+                # the period's last step holds the battery's target: only then it matters
+                "last": holds and step.end >= self.scenario.end,
+                "state": state_digest(self.state),
+            }
+        )
+
+    def prepare(self, config: RunConfig, store: CheckpointStore | None) -> None:
+        """Start from the chain's state; skip the steps already finished under the same hash."""
+        self.state = self.start_state
+        self.next = 0
+        if store is None:
+            return
+        for step in self.chain.steps:
+            h = self.step_hash(config, step, self.window(step))
+            record = store.load(self.scenario.name, self.mode, self.chain.label, step, h)
+            if record is None:
+                return
+            self.state = SiteState.from_dict(record["state_out"])
+            self.log.append(_log_row(self, step, record, from_checkpoint=True))
+            store.record_step(self.scenario.name, self.key, step.id, h)
+            self.next += 1
+
+    def task(self, config: RunConfig) -> tuple[StepTask, str]:
+        step = self.chain.steps[self.next]
+        window = self.window(step)
+        task = StepTask(
+            site=self.scenario.site,
+            inputs=window,
+            state=self.state,
+            end=step.end,
+            mode=self.mode,
+            settle=config.settle,
+            rt_rule=config.rt_rule,
+            options=config.options,
+            warmup=step.warmup,
+            demand_charge=config.demand_charge,
+            last=step.end >= self.scenario.end,
+        )
+        return task, self.step_hash(config, step, window)
+
+
+def run_chains(
+    runs: list[ChainRun],
+    config: RunConfig,
+    store: CheckpointStore | None,
+    *,
+    workers: int,
+    scheduler: Any,
+    progress: Progress | None,
+    done: int,
+    total: int,
+) -> None:
+    """Run every unfinished chain, at most ``capacity`` at once, one step at a time.
+
+    ``done`` of the ``total`` steps are finished already (from checkpoints); ``progress`` is
+    called with the count after each step, and once at the start.
+    """
+    if progress is not None:
+        progress(done, total)
+    waiting = [r for r in runs if not r.finished]
+    if not waiting:
+        return
+    with open_executor(workers, scheduler) as (executor, capacity):
+        active: dict[cf.Future, tuple[ChainRun, str]] = {}
+
+        def submit(run: ChainRun) -> None:
+            task, h = run.task(config)
+            active[executor.submit(run_step, task)] = (run, h)
+
+        try:
+            while waiting and len(active) < capacity:
+                submit(waiting.pop(0))
+            while active:
+                finished, _ = cf.wait(list(active), return_when=cf.FIRST_COMPLETED)
+                for future in finished:
+                    run, h = active.pop(future)
+                    _accept(run, h, future.result(), store)
+                    done += 1
+                    if progress is not None:
+                        progress(done, total)
+                    if not run.finished:
+                        submit(run)
+                    elif waiting:
+                        submit(waiting.pop(0))
+        except BaseException:
+            for future in active:
+                future.cancel()
+            raise
+
+
+def _accept(run: ChainRun, h: str, outcome: StepOutcome, store: CheckpointStore | None) -> None:
+    step = run.chain.steps[run.next]
+    if store is not None:
+        record = store.save(run.scenario.name, run.mode, run.chain.label, step, h, outcome)
+        store.record_step(run.scenario.name, run.key, step.id, h)
+    else:
+        record = outcome.summary()
+        if outcome.frame is not None:
+            run.frames.append(outcome.frame)
+    run.log.append(_log_row(run, step, record, from_checkpoint=False))
+    run.state = outcome.state_out
+    run.next += 1
+
+
+def _log_row(
+    run: ChainRun, step: Step, record: Mapping[str, Any], *, from_checkpoint: bool
+) -> dict:
+    timings = record.get("timings_s", {})
+    return {
+        "scenario": run.scenario.name,
+        "mode": run.mode,
+        "chain": run.chain.label,
+        "step": step.id,
+        "start": step.start,
+        "warmup": step.warmup,
+        "status": record["status"],
+        "status_reason": record["status_reason"],
+        "objective_usd": record["objective_usd"],
+        "kept_profit_usd": record["kept_profit_usd"],
+        "step_s": timings.get("step_s"),
+        "solve_s": timings.get("solve_s"),
+        "build_s": timings.get("build_s"),
+        "model_reused": record["model_reused"],
+        "worker": record["worker"],
+        "from_checkpoint": from_checkpoint,
+    }
