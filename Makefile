@@ -24,6 +24,7 @@ test: install
 check: install
 	$(BIN)/ruff check dispatch tests benchmarks
 	$(BIN)/ruff format --check dispatch tests benchmarks
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 bench: install
