@@ -16,6 +16,7 @@ import pandas as pd
 
 from dispatch.assets.base import Mode, PlanData
 from dispatch.assets.demand_charge import prorate_weight
+from dispatch.checker import check_plan
 from dispatch.config import Site
 from dispatch.errors import ConfigError, DataError, SolverError
 from dispatch.horizon import Horizon, local_timestamp
@@ -135,7 +136,7 @@ def plan(
         "solve_s": solve_s,
         "highs_s": result.highs_time_s + (first_result.highs_time_s if first_result else 0.0),
     }
-    return build_plan(
+    result_plan = build_plan(
         site=site,
         inputs=inputs,
         data=solved,
@@ -149,6 +150,24 @@ def plan(
         started=t0,
         results_started=t2,
     )
+    return _checked(result_plan)
+
+
+def _checked(p: Plan) -> Plan:
+    """``p`` if it keeps every rule of the model (:func:`dispatch.check_plan`, a few ms);
+    otherwise a :class:`SolverError`: a schedule that breaks the model's own rules (the
+    solver's numerics failed, or a number is not finite) is never returned as a plan."""
+    t0 = time.perf_counter()
+    found = check_plan(p)
+    p.timings_s["check_s"] = time.perf_counter() - t0  # type: ignore[index]
+    if found:
+        first = "; ".join(str(v) for v in found[:3])
+        raise SolverError(
+            f"the solver's schedule breaks {len(found)} of the model's own rules "
+            f"({first}{'; ...' if len(found) > 3 else ''}): numerical trouble, most likely "
+            "from input magnitudes far apart; no plan is returned"
+        )
+    return p
 
 
 def energy_value_usd(site: Site, data: PlanData) -> float:

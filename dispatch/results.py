@@ -64,6 +64,11 @@ class Plan:
     _values: Mapping[str, Values] = field(repr=False)
 
     @property
+    def demand_charge_weight(self) -> float:
+        """The share of the demand-charge rate this plan weighed a new peak at (1 = full)."""
+        return self._data.demand_charge_weight
+
+    @property
     def objective_usd(self) -> float:
         """Profit over the horizon, USD: the sum of every per-interval profit term."""
         return float(self.schedule["profit_total_usd"].sum())

@@ -272,3 +272,17 @@ def test_prorated_demand_charge_weighs_a_new_peak_by_the_horizons_share_of_the_m
     assert charge == pytest.approx(-1000.0 * weight * (85.0 - 60.0))
     with pytest.raises(ValueError, match="demand_charge"):
         plan(site, inputs, demand_charge="half")
+
+
+def test_a_plan_that_breaks_the_models_rules_is_never_returned(sample_day, monkeypatch) -> None:
+    import dispatch.planner as planner_module
+    from dispatch.checker import Violation
+    from dispatch.errors import SolverError
+
+    site, inputs = sample_day
+    p = plan(site, inputs)
+    assert "check_s" in p.timings_s and p.timings_s["check_s"] < 1.0  # it ran, and is cheap
+    broken = Violation(p.schedule.index[3], "balance", 1e20, "balance off by 1e20 MW")
+    monkeypatch.setattr(planner_module, "check_plan", lambda _: [broken])
+    with pytest.raises(SolverError, match=r"breaks 1 of the model's own rules.*balance off"):
+        plan(site, inputs)

@@ -87,6 +87,7 @@ class Context:
         self.cols: dict[str, np.ndarray] = {}
         self.expected_profit: dict[str, np.ndarray] = {}
         self.profit_tol: dict[str, np.ndarray] = {}
+        self.demand_charge_weight = 1.0  # the share of the rate a new peak was weighed at
 
     def c(self, name: str) -> np.ndarray:
         return self.cols[name]

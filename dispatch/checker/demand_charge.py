@@ -10,7 +10,8 @@ rule                    what must hold                                          
 
 Profit term (USD per interval)::
 
-    demand_charge = -rate * (peak[t] - peak[t-1])                      running month peak
+    demand_charge = -rate * weight * (peak[t] - peak[t-1])             running month peak
+                    (weight: 1, or the prorated share the plan weighed a new peak at)
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def check(ctx: Context) -> None:
         ctx.equal("demand_charge_peak", what, peak, true, tol)
     else:
         ctx.at_least("demand_charge_peak", what, peak, true, tol, "the running peak")
-    rate = dc.rate_usd_per_mw
+    rate = dc.rate_usd_per_mw * ctx.demand_charge_weight
     ctx.profit("demand_charge", -rate * (true - prev_true), 2 * ctx.money_tol(rate, true))
 
 

@@ -86,6 +86,7 @@ def check_plan(plan: Plan, *, tol_mw: float = 1e-6, info: bool = False) -> list[
         tol_mw=tol_mw,
         mode=str(plan.mode),
         info=info,
+        demand_charge_weight=plan.demand_charge_weight,
     )
 
 
@@ -98,6 +99,7 @@ def check_schedule(
     tol_mw: float = 1e-6,
     mode: str = "optimise",
     info: bool = False,
+    demand_charge_weight: float = 1.0,
 ) -> list[Violation]:
     """Every rule the schedule breaks (see :mod:`dispatch.checker`); empty when it is valid.
 
@@ -117,6 +119,9 @@ def check_schedule(
         name ``always_on``) or ``fallback``.
     info
         Also return informational findings (``severity="info"``) that break no rule.
+    demand_charge_weight
+        The share of the demand-charge rate the plan weighed a new peak at
+        (``plan.demand_charge_weight``: 1, or less with ``demand_charge="prorate"``).
 
     Returns
     -------
@@ -130,6 +135,7 @@ def check_schedule(
     if not tol_mw > 0:
         raise ValueError(f"tol_mw must be positive, got {tol_mw}")
     ctx = Context(site, inputs, schedule, state or SiteState.initial(site), tol_mw, mode)
+    ctx.demand_charge_weight = demand_charge_weight
     found = _run(ctx)
     if not info:
         found = [v for v in found if v.severity == "violation"]
