@@ -54,3 +54,23 @@ def test_fuel_budget_runs_out() -> None:
     assert p.status == "at_risk"
     assert "gas's fuel budget (100 MMBtu/day)" in p.status_reason
     assert "grid import limit (5.0 MW)" in p.status_reason
+
+
+def test_a_dr_window_inside_one_interval_covers_it() -> None:
+    # 16:05-16:10 on a 15-minute site: no interval starts in it, but the 16:00 one overlaps
+    site = tiny_site(
+        interval_minutes=15,
+        hpc_halls=hall(10.0),
+        dr_events=[
+            {
+                "name": "short",
+                "start": "2026-01-05 00:20",
+                "end": "2026-01-05 00:25",
+                "import_cap_mw": 4.0,
+            }
+        ],
+    )
+    p = plan(site, inputs_for(site, [30] * 4))
+    assert p.schedule["dr_short_active"].tolist() == [0, 1, 0, 0]
+    assert p.kpis["dr_compliance_frac"] < 1.0  # the cap is below the 10 MW HPC load
+    assert p.status == "at_risk"

@@ -1,6 +1,9 @@
 """An announced demand-response event: an import cap with a penalty, and a credit.
 
-Symbols (block ``dr_<name>``); ``W`` = the intervals whose start lies in ``[start, end)``::
+Symbols (block ``dr_<name>``); ``W`` = the intervals ``[t, t + dt)`` that overlap the window
+``[start, end)``: ``t < end and t + dt > start`` (a window shorter than an interval, or off the
+interval grid, still covers every interval it touches: 16:05-16:10 on a 15-minute site is
+the 16:00 interval)::
 
     excess_mw[t] >= 0                     (fixed to 0 outside W)
     cap[t]:  excess_mw[t] >= import_mw[t] - import_cap_mw           for t in W
@@ -18,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import pyomo.environ as pyo
 
 from dispatch.assets.base import AssetDefaults, Context, PlanData, Term, Values, param_values
@@ -35,10 +39,11 @@ class DemandResponseAsset(AssetDefaults):
         return f"dr_{self.spec.name}"
 
     def window(self, index) -> np.ndarray:  # type: ignore[no-untyped-def]
-        """Boolean mask of the intervals in the event window."""
+        """Boolean mask of the intervals that overlap the event window."""
         start = local_timestamp(self.spec.start, self.site.timezone)
         end = local_timestamp(self.spec.end, self.site.timezone)
-        return np.asarray((index >= start) & (index < end))
+        dt = pd.Timedelta(minutes=self.site.interval_minutes)
+        return np.asarray((index < end) & (index + dt > start))
 
     def shape(self, data: PlanData) -> tuple[int, ...]:
         return tuple(np.flatnonzero(self.window(data.horizon.index)).tolist())

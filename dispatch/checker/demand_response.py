@@ -3,8 +3,8 @@
 ==========  ======================================================================  =====
 rule        what must hold                                                          unit
 ==========  ======================================================================  =====
-``dr``      active = start <= t < end; cap column = cap in the window (empty        MW
-            outside); excess = max(0, import - cap) in the window, 0 outside
+``dr``      active = [t, t+dt) overlaps [start, end); cap column = cap in the window    MW
+            (empty outside); excess = max(0, import - cap) in the window, 0 outside
 ==========  ======================================================================  =====
 
 Profit terms (USD per interval; costs negative)::
@@ -18,6 +18,7 @@ The cap column is empty (NaN) outside the window by design.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from dispatch.checker.base import Context, RuleSet
 from dispatch.config import Site
@@ -41,7 +42,8 @@ def check(ctx: Context) -> None:
     for e in ctx.site.dr_events:
         who = f"DR event {e.name}"
         start, end = ctx.local(e.start), ctx.local(e.end)
-        inside = np.asarray((ctx.index >= start) & (ctx.index < end))
+        step = pd.Timedelta(hours=dt)
+        inside = np.asarray((ctx.index < end) & (ctx.index + step > start))  # overlaps
         ctx.equal(
             "dr",
             f"{who}: active flag",
