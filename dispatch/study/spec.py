@@ -209,18 +209,18 @@ DEFAULT_SCENARIOS = (
         "name": "bear",
         "probability": 0.25,
         "btc_price_growth_per_year": 0.0,
-        "hashrate_growth_per_year": 0.25,
+        "hashrate_growth_per_year": 0.10,
     },
     {
         "name": "base",
         "probability": 0.5,
         "btc_price_growth_per_year": 0.15,
-        "hashrate_growth_per_year": 0.20,
+        "hashrate_growth_per_year": 0.15,
     },
     {
         "name": "bull",
         "probability": 0.25,
-        "btc_price_growth_per_year": 0.35,
+        "btc_price_growth_per_year": 0.30,
         "hashrate_growth_per_year": 0.15,
     },
 )
