@@ -6,8 +6,9 @@ Conventions (nominal USD, pre-tax, no debt):
   ``start_year + k - 1``; its cash flows are discounted as at its end, ``(1 + r) ** -k``;
   capex of something online from year ``k`` is paid at ``k - 1 - lead`` (``lead``: the HPC
   commissioning lead time; 0 for mining and batteries);
-- HPC: capex per MW of IT, the first blocks retrofits of freed mining halls (retrofit
-  capex) as long as the design frees enough mining MW, the rest new-build; the lease is
+- HPC: capex per MW of IT; the share of the blocks' facility MW that fits in the mining
+  MW the design frees (today's mining MW less the design's) is a retrofit of those halls
+  (retrofit capex), the rest new-build; the lease is
   ``lease x 12 x IT MW online`` and **net of energy**: the site buys the HPC halls' power, and
   that cost is in the operating margin from the dispatch model; fixed O&M per MW of IT;
 - mining: containers above today's count are bought at ``asic_price x TH/s`` in year 0, and
@@ -67,12 +68,13 @@ def cash_flows(
     # HPC blocks: capex when started, lease and O&M when online (blocks that would come
     # online after the horizon are not built)
     freed_mw = max(0.0, layout.mining_mw(layout.existing) - layout.mining_mw(c.containers))
-    retrofits = int(freed_mw // layout.block_mw + 1e-9) if spec.hpc.retrofit else 0
+    retrofit_blocks = freed_mw / layout.block_mw if spec.hpc.retrofit else 0.0
     for i in range(c.blocks):
         online = next((y for y in range(1, n + 1) if layout.blocks_online(design, y) > i), None)
         if online is None:
             continue
-        rate = spec.hpc.retrofit_capex if i < retrofits else spec.hpc.new_build_capex
+        share = min(max(retrofit_blocks - i, 0.0), 1.0)  # of the block in freed mining halls
+        rate = share * spec.hpc.retrofit_capex + (1 - share) * spec.hpc.new_build_capex
         cost = rate * spec.hpc.block_it_mw
         paid = max(online - 1 - lead, 0)
         flows.loc[paid, "capex_hpc_usd"] -= cost

@@ -59,8 +59,12 @@ def run_task(task: Task) -> DayValues:
     profit = np.zeros((n, k))
     mining = np.zeros((n, k))
     bad = 0
+    no_mining = all(f.containers == 0 for f in task.site.fleets)
     for d, w in enumerate(task.windows):
         for j in range(k):
+            if no_mining and j > 0:  # hashprice cannot matter: one plan serves every level
+                profit[d, j], mining[d, j] = profit[d, 0], mining[d, 0]
+                continue
             day = w.replace(hashprice_usd_per_ph_day=w.hashprice_usd_per_ph_day * task.levels[d, j])
             p = plan(
                 task.site,
