@@ -31,6 +31,7 @@ from dispatch.planner import plan
 from dispatch.results import Plan, PlanStatus
 from dispatch.solve import SolveStatus
 from dispatch.state import FleetState, SiteState
+from dispatch.transition import StudyResult, StudySpec, study
 from dispatch.version import __version__
 
 __all__ = [
@@ -49,6 +50,8 @@ __all__ = [
     "SiteState",
     "SolveStatus",
     "SolverError",
+    "StudyResult",
+    "StudySpec",
     "Violation",
     "__version__",
     "align",
@@ -63,4 +66,5 @@ __all__ = [
     "read_series",
     "sample_paths",
     "site_index",
+    "study",
 ]

@@ -23,7 +23,7 @@ import math
 from dataclasses import dataclass
 
 from dispatch.config import MinerFleet, Site
-from dispatch.study.spec import BatteryOption, MiningModel, StudySpec
+from dispatch.transition.spec import BatteryOption, MiningModel, StudySpec
 
 HPC_HALL = "study_hpc"
 MW_TOL = 1e-6

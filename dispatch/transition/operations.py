@@ -29,7 +29,7 @@ from dispatch.config import Site
 from dispatch.inputs import Inputs
 from dispatch.planner import plan
 from dispatch.results import PlanStatus
-from dispatch.study.periods import RepDays
+from dispatch.transition.periods import RepDays
 
 #: The counterfactual without flexibility (every container on at full power).
 PRICE_BLIND = Mode(getattr(Mode, "PRICE_BLIND", Mode.ALWAYS_ON))

@@ -4,7 +4,7 @@ Definitions (money in USD; "per year" at the reference hashprice, the expected h
 the first operating year, for the average historical year of typical days):
 
 - ``npv_usd``: expected NPV over the scenarios of the design's yearly cash flows
-  (:mod:`dispatch.study.finance`), today's assets sunk; ``npv_vs_today_usd``: minus the NPV
+  (:mod:`dispatch.transition.finance`), today's assets sunk; ``npv_vs_today_usd``: minus the NPV
   of today's site (no new blocks, today's fleet, first battery option);
 - ``irr_vs_today``, ``payback_year_vs_today``: of the change from today's site;
 - frontier: the best design at each HPC share (HPC facility MW / import limit);
@@ -27,12 +27,12 @@ import pandas as pd
 
 from dispatch.config import Site
 from dispatch.files import atomic_path, atomic_write_text
-from dispatch.study.designs import Config, Design, Layout
-from dispatch.study.operations import interpolate
-from dispatch.study.periods import RepDays
-from dispatch.study.scenarios import NetworkState
-from dispatch.study.search import Search, Valued
-from dispatch.study.spec import StudySpec
+from dispatch.transition.designs import Config, Design, Layout
+from dispatch.transition.operations import interpolate
+from dispatch.transition.periods import RepDays
+from dispatch.transition.scenarios import NetworkState
+from dispatch.transition.search import Search, Valued
+from dispatch.transition.spec import StudySpec
 
 
 @dataclass
@@ -180,7 +180,7 @@ class StudyResult:
 
     def write(self, out: str | Path) -> list[Path]:
         """Write the tables (CSV), the charts (PNG), a JSON summary and ``report.html``."""
-        from dispatch.study.report import figures, html_report, png
+        from dispatch.transition.report import figures, html_report, png
 
         out = Path(out)
         files = {

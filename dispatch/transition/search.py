@@ -2,7 +2,7 @@
 
 The investment problem is solved by **design enumeration**, not by a second, joint
 capacity-and-dispatch formulation: the operating value of every candidate comes from
-:func:`dispatch.plan` on the representative days (:mod:`dispatch.study.operations`), the very
+:func:`dispatch.plan` on the representative days (:mod:`dispatch.transition.operations`), the very
 MILP that plans a real day, so price spikes, the demand charge and the HPC load are seen as the
 operator would dispatch them, and a design's value never depends on a simplified copy of the
 model.  HPC blocks and container counts are integers by construction.
@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from dispatch.study.designs import Config, Design, Layout
-from dispatch.study.finance import cash_flows, irr, npv, payback_year
+from dispatch.transition.designs import Config, Design, Layout
+from dispatch.transition.finance import cash_flows, irr, npv, payback_year
 
 REFINE_ROUNDS = 3
 #: how many HPC block counts (the best by NPV) try the other battery options

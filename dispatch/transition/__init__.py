@@ -1,5 +1,8 @@
 """The transition study: how much of the site should become AI, and when (DESIGN.md 10).
 
+(The package is ``dispatch.transition``, not ``dispatch.study``: the public function
+``dispatch.study`` would shadow a subpackage of that name, as ``dispatch.backtest`` did.)
+
 ``study(spec)`` chooses HPC blocks, mining containers per model, a battery and the phasing
 of the HPC blocks, maximising the expected NPV over hashprice scenarios, with every design's
 operating value from the dispatch model on representative days of history, and re-checks the
@@ -16,8 +19,8 @@ choice with a full-year backtest per historical year.
 - :mod:`.result`      :class:`StudyResult`; :mod:`.report` its charts and HTML
 """
 
-from dispatch.study.result import StudyResult
-from dispatch.study.run import study
-from dispatch.study.spec import StudySpec
+from dispatch.transition.result import StudyResult
+from dispatch.transition.run import study
+from dispatch.transition.spec import StudySpec
 
 __all__ = ["StudyResult", "StudySpec", "study"]

@@ -12,7 +12,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 if TYPE_CHECKING:
-    from dispatch.study.result import StudyResult
+    from dispatch.transition.result import StudyResult
 
 DPI = 110
 

@@ -19,7 +19,7 @@ Conventions (nominal USD, pre-tax, no debt):
 - battery: capex per MW and per MWh in year 0, fixed O&M per MW; an ``existing`` battery is
   sunk (no capex, and its O&M is not counted);
 - operating margin: the dispatch model's profit of the year's config at the scenario's
-  hashprice for that year (:mod:`dispatch.study.operations`);
+  hashprice for that year (:mod:`dispatch.transition.operations`);
 - residual value at the end of the horizon: the straight-line book value of HPC blocks
   (``hpc.life_years``), batteries (15 years) and the last ASIC generation bought.
 
@@ -38,8 +38,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from dispatch.study.designs import Config, Design, Layout
-from dispatch.study.spec import BatteryOption
+from dispatch.transition.designs import Config, Design, Layout
+from dispatch.transition.spec import BatteryOption
 
 BATTERY_LIFE_YEARS = 15
 FLOW_COLUMNS = (

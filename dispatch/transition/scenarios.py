@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from dispatch.errors import DataError
-from dispatch.study.spec import Scenario
+from dispatch.transition.spec import Scenario
 
 BLOCKS_PER_DAY = 144.0
 BLOCKS_PER_HALVING = 210_000

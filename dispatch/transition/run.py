@@ -15,8 +15,8 @@ from dispatch.data import load_inputs
 from dispatch.errors import DataError
 from dispatch.hashprice import hashprice_from_network
 from dispatch.inputs import Inputs
-from dispatch.study.designs import Config, Layout
-from dispatch.study.operations import (
+from dispatch.transition.designs import Config, Layout
+from dispatch.transition.operations import (
     PRICE_BLIND,
     Task,
     interpolate,
@@ -25,11 +25,11 @@ from dispatch.study.operations import (
     run_tasks,
     yearly,
 )
-from dispatch.study.periods import RepDays, representative_days
-from dispatch.study.result import StudyResult, design_rows
-from dispatch.study.scenarios import expected, hashprice_paths, network_state
-from dispatch.study.search import Search
-from dispatch.study.spec import StudySpec
+from dispatch.transition.periods import RepDays, representative_days
+from dispatch.transition.result import StudyResult, design_rows
+from dispatch.transition.scenarios import expected, hashprice_paths, network_state
+from dispatch.transition.search import Search
+from dispatch.transition.spec import StudySpec
 
 Progress = Callable[[str], None]
 
