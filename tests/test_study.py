@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import REPO
 
+from conftest import REPO
 from dispatch import ConfigError, Site, backtest, load_inputs
 from dispatch.transition.designs import Config, Design, Layout
 from dispatch.transition.finance import cash_flows, irr, npv, payback_year

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-from conftest import REPO
 from test_study import GAP_BOUND_FRAC
 
+from conftest import REPO
 from dispatch import StudySpec, study
 
 STUDY_SITE = REPO / "data" / "sample_study_site.yaml"
