@@ -32,7 +32,7 @@ from dispatch.results import PlanStatus
 from dispatch.transition.periods import RepDays
 
 #: The counterfactual without flexibility (every container on at full power).
-PRICE_BLIND = Mode(getattr(Mode, "PRICE_BLIND", Mode.ALWAYS_ON))
+PRICE_BLIND = Mode.PRICE_BLIND
 MIP_REL_GAP = 1e-3
 
 
