@@ -45,3 +45,23 @@ def test_typical_days_estimate_is_close_to_the_full_year_backtest(shared_data: P
     assert row["typical_days"] == 14  # 12 typical + the max- and min-price days
     assert abs(row["gap_frac_of_margin"]) < GAP_BOUND_FRAC, r.validation
     assert r.chosen.design.config.blocks == 0
+
+
+def test_study_writes_every_output(shared_data: Path, tmp_path: Path) -> None:
+    from dispatch import Site
+
+    spec = fixed_spec(shared_data, representative_days={"per_year": 3, "hashprice_levels": 2})
+    r = study(spec, site=Site.from_yaml(STUDY_SITE), workers=1, validate=False)
+    names = {p.name for p in r.write(tmp_path / "out")}
+    assert {
+        "designs.csv",
+        "frontier.csv",
+        "cash_flows.csv",
+        "frontier.png",
+        "buffer_curve.png",
+        "report.html",
+        "summary.json",
+    } <= names
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "M USD" in html and "Needham" in html and "USD/PH/day" in html
+    assert not list((tmp_path / "out").glob(".*.tmp"))

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from dispatch.config import Site
-from dispatch.files import atomic_path, atomic_write_text
+from dispatch.files import atomic_path
 from dispatch.transition.designs import Config, Design, Layout
 from dispatch.transition.operations import interpolate
 from dispatch.transition.periods import RepDays
@@ -178,32 +178,38 @@ class StudyResult:
             )
         return rows
 
-    def write(self, out: str | Path) -> list[Path]:
-        """Write the tables (CSV), the charts (PNG), a JSON summary and ``report.html``."""
+    def files(self) -> dict[str, bytes | str]:
+        """Every output file by name: the tables (CSV), the charts (PNG), a JSON summary and
+        ``report.html``."""
         from dispatch.transition.report import figures, html_report, png
 
-        out = Path(out)
-        files = {
+        tables = {
             "designs.csv": self.designs,
             "frontier.csv": self.frontier_table(),
             "cash_flows.csv": self.cash_flows,
             "hashprice_paths.csv": self.paths,
-            "representative_days.csv": self.rep.table(),
+            "representative_days.csv": self.rep.table().set_index("year"),
         }
         if not self.validation.empty:
-            files["validation.csv"] = self.validation
+            tables["validation.csv"] = self.validation
+        out: dict[str, bytes | str] = {name: t.to_csv() for name, t in tables.items()}
+        out.update({name: png(fig) for name, fig in figures(self).items()})
+        out["summary.json"] = json.dumps(self.summary(), indent=1, default=str)
+        out["report.html"] = html_report(self)
+        return out
+
+    def write(self, out: str | Path) -> list[Path]:
+        """Write :meth:`files` into the folder ``out``, each file atomically."""
+        out = Path(out)
         written = []
-        for name, frame in files.items():
+        for name, content in self.files().items():
             with atomic_path(out / name) as tmp:
-                frame.to_csv(tmp, index=name != "representative_days.csv")
+                if isinstance(content, bytes):
+                    tmp.write_bytes(content)
+                else:
+                    tmp.write_text(content, encoding="utf-8")
             written.append(out / name)
-        for name, fig in figures(self).items():
-            with atomic_path(out / name) as tmp:
-                tmp.write_bytes(png(fig))
-            written.append(out / name)
-        atomic_write_text(out / "summary.json", json.dumps(self.summary(), indent=1, default=str))
-        atomic_write_text(out / "report.html", html_report(self))
-        return [*written, out / "summary.json", out / "report.html"]
+        return written
 
     def summary(self) -> dict[str, Any]:
         row = self.chosen_row
