@@ -16,9 +16,11 @@ planned as it is):
 - ``hashprice``: the day's hashprice over the year's mean (weight 1): the breakeven price of
   each fleet moves with it.
 
-tsam settings (:data:`TSAM_SETTINGS`): hierarchical clustering with the medoid
-representation, ``preserve_column_means=False`` (no rescaling, so a representative is the
-real day), extreme days by ``ExtremeConfig(method="append")``: the day with the highest price
+tsam settings (:data:`TSAM_SETTINGS`, tsam 2.3's ``TimeSeriesAggregation``; tsam 3 and 4
+pin ``highspy<=1.15.1``, older than the HiGHS this package is tested with): hierarchical
+clustering with the medoid representation, ``rescaleClusterPeriods=False`` (no rescaling, so
+a representative is the real day), extreme days by ``extremePeriodMethod="append"``
+(``addPeakMax``/``addPeakMin``/``addMeanMax`` on the raw price): the day with the highest price
 hour (``max_price``), the lowest (``min_price``) and the highest mean price
 (``max_mean_price``) become representatives of their own with weight 1, and the typical days
 share the other days.  ``per_year=None`` keeps every day with weight 1 (no aggregation).
@@ -43,14 +45,14 @@ TSAM_SETTINGS = {
     "method": "hierarchical",
     "representation": "medoid",
     "extreme_method": "append",
-    "preserve_column_means": False,
+    "rescale_cluster_periods": False,
     "feature_weights": FEATURE_WEIGHTS,
     "price_clip_quantiles": CLIP_QUANTILES,
 }
 _EXTREME_FIELDS = {
-    "max_price": ("max_value", "price_raw"),
-    "min_price": ("min_value", "price_raw"),
-    "max_mean_price": ("max_period", "price_raw"),
+    "max_price": "addPeakMax",
+    "min_price": "addPeakMin",
+    "max_mean_price": "addMeanMax",
 }
 
 
@@ -156,8 +158,7 @@ def _aggregate(
     per_year: int,
     extremes: list[str],
 ) -> list[RepDay]:
-    import tsam
-    from tsam import ClusterConfig, ExtremeConfig
+    import tsam.timeseriesaggregation as tsam_ts
 
     n = len(dates)
     index = pd.date_range("2001-01-01", periods=n * 24, freq="h")
@@ -169,27 +170,29 @@ def _aggregate(
         },
         index=index,
     )
-    kinds: dict[str, list[str]] = {"max_value": [], "min_value": [], "max_period": []}
+    peaks: dict[str, list[str]] = {"addPeakMax": [], "addPeakMin": [], "addMeanMax": []}
     for e in extremes:
-        field, column = _EXTREME_FIELDS[e]
-        kinds[field].append(column)
+        peaks[_EXTREME_FIELDS[e]].append("price_raw")
+    agg = tsam_ts.TimeSeriesAggregation(
+        frame,
+        noTypicalPeriods=per_year,
+        hoursPerPeriod=24,
+        clusterMethod="hierarchical",
+        representationMethod="medoidRepresentation",
+        extremePeriodMethod="append" if extremes else "None",
+        rescaleClusterPeriods=False,
+        weightDict=FEATURE_WEIGHTS,
+        **peaks,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tsam's notes on bounds and convergence
-        result = tsam.aggregate(
-            frame,
-            n_clusters=per_year,
-            period_duration=24,
-            cluster=ClusterConfig(method="hierarchical", representation="medoid"),
-            extremes=ExtremeConfig(method="append", **kinds) if extremes else None,
-            preserve_column_means=False,
-            weights=FEATURE_WEIGHTS,
-        )
-    assignments = np.asarray(result.cluster_assignments)
-    reps = result.cluster_representatives
+        reps = agg.createTypicalPeriods()
+    counts = {int(k): float(v) for k, v in agg.clusterPeriodNoOccur.items()}
+    assignments = np.asarray(agg.clusterOrder)
     flat = features.reshape(n, -1)
     cols = ["price", "price_raw", "hashprice"]
     out = []
-    for cluster, count in sorted(result.cluster_counts.items()):
+    for cluster, count in sorted(counts.items()):
         rep = reps.loc[cluster][cols].to_numpy()  # (24, 3)
         members = np.flatnonzero(assignments == cluster)
         candidates = members if len(members) else np.arange(n)
