@@ -8,14 +8,16 @@ Commands::
                   [--out DIR]
     dispatch validate SITE.yaml [the same inputs, --day, --horizon]
     dispatch backtest SITE.yaml --prices FILE --hashprice FILE|VALUE --from DATE --to DATE ...
+    dispatch study STUDY.yaml [--out DIR] [--workers N] [--no-validate]
 
 Exit codes: 0 the plan is fine (or nothing is wrong); 1 the plan was written but is
 ``at_risk`` or ``fallback`` (the reason on one line on stderr); 2 bad input (one line naming
 the file, field or row on stderr; nothing written).
 
 One module per subcommand (:mod:`~dispatch.cli.plan`, :mod:`~dispatch.cli.validate`,
-:mod:`~dispatch.cli.backtest`), each documenting its own choices; what they share (the input
-options, the error and exit helpers, writing the outputs) is in :mod:`dispatch.cli.common`.
+:mod:`~dispatch.cli.backtest`, :mod:`~dispatch.cli.study`), each documenting its own choices;
+what they share (the input options, the error and exit helpers, writing the outputs) is in
+:mod:`dispatch.cli.common`.
 Adding a subcommand: write its module and add one line below.
 """
 
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 import typer
 
-from dispatch.cli import backtest, plan, validate
+from dispatch.cli import backtest, plan, study, validate
 
 app = typer.Typer(
     name="dispatch",
@@ -36,6 +38,7 @@ app = typer.Typer(
 app.command("plan")(plan.plan_command)
 app.command("validate")(validate.validate_command)
 app.command("backtest")(backtest.backtest_command)
+app.command("study")(study.study_command)
 
 
 def main() -> None:
