@@ -28,7 +28,8 @@ from dispatch.state import SiteState
 
 MODEL_CACHE = ModelCache()
 DEMAND_CHARGE_POLICIES = ("full", "prorate")
-FALLBACK_TIME_LIMIT_S = 30.0
+FALLBACK_TIME_LIMIT_S = 30.0  # the fallback's limit when the plan has none
+FALLBACK_MIN_S = 1.0  # the fallback's least time when the plan's budget is spent
 
 
 def plan(
@@ -59,6 +60,13 @@ def plan(
         power, whatever the prices; ``"always_on"`` is its deprecated old name).
     mip_rel_gap, time_limit_s, threads, log
         HiGHS settings: relative MIP gap, time limit in seconds, threads, print the log.
+        ``time_limit_s`` is a wall-clock budget from the call: the LP relaxation, the
+        repaired schedule, branch and bound and a fallback plan all share it.  A plan
+        returns within it plus a small overhead: HiGHS's own granularity and the result
+        tables (~0.1-0.2 s measured on the sample week); the first plan of a new horizon
+        shape also builds the model and hands it to HiGHS, which no limit interrupts
+        (``timings_s["build_s"]``); and when no schedule was found in time the fallback
+        plan gets at least ``FALLBACK_MIN_S`` (1 s) more.
     reuse_model
         Reuse a model built earlier for the same site and horizon shape, writing only the
         new numbers into it (the result is identical; only faster).
@@ -112,15 +120,23 @@ def plan(
     with model.lock:
         t1 = time.perf_counter()
         model.update(data)
-        outcome = model.solve(options, data)
+        outcome = model.solve(_within(options, t0, time_limit_s), data)
         solved = data
         first_result = None
         if outcome.values is None:
             first_result = outcome.result
             solved = dataclasses.replace(data, mode=Mode.FALLBACK)
             model.update(solved)
-            limit = FALLBACK_TIME_LIMIT_S if time_limit_s is None else max(time_limit_s, 5.0)
-            outcome = model.solve(dataclasses.replace(options, time_limit_s=limit), solved)
+            fallback = _within(
+                options,
+                t0,
+                time_limit_s,
+                at_least_s=FALLBACK_MIN_S,
+                unlimited_s=FALLBACK_TIME_LIMIT_S,
+            )
+            outcome = model.solve(fallback, solved)
+            if outcome.values is None and time_limit_s is not None:  # not even in its floor
+                outcome = model.solve(dataclasses.replace(fallback, time_limit_s=None), solved)
             if outcome.values is None:
                 raise SolverError(
                     f"HiGHS found no schedule ({first_result.status.value}: "
@@ -168,6 +184,22 @@ def _checked(p: Plan) -> Plan:
             "from input magnitudes far apart; no plan is returned"
         )
     return p
+
+
+def _within(
+    options: SolveOptions,
+    t0: float,
+    time_limit_s: float | None,
+    *,
+    at_least_s: float = 0.0,
+    unlimited_s: float | None = None,
+) -> SolveOptions:
+    """The options with what is left of the plan's time budget, which started at ``t0``
+    (``unlimited_s`` when the plan has no limit; HiGHS gets ``at_least_s`` in any case)."""
+    if time_limit_s is None:
+        return dataclasses.replace(options, time_limit_s=unlimited_s)
+    left = time_limit_s - (time.perf_counter() - t0)
+    return dataclasses.replace(options, time_limit_s=max(left, 1e-3), min_solver_s=at_least_s)
 
 
 def energy_value_usd(site: Site, data: PlanData) -> float:

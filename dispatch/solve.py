@@ -63,6 +63,11 @@ class SolveStatus(enum.StrEnum):
 class SolveOptions:
     """Solver settings; the defaults suit a day-ahead plan.
 
+    ``time_limit_s`` is a wall-clock budget for the whole solve: handing the changes to
+    HiGHS, the LP relaxation, the repaired LP and branch and bound (see
+    :class:`HighsSession`); ``min_solver_s`` guarantees HiGHS some time after the hand-over
+    even when the budget is spent (the planner's fallback plan uses it).
+
     HiGHS stops when the incumbent is within ``mip_rel_gap`` of the bound relative to the
     objective, *or* within ``mip_abs_gap_usd`` in absolute terms.  The planner sets the
     absolute gap to ``mip_rel_gap`` times the site's energy value over the horizon (import
@@ -76,6 +81,7 @@ class SolveOptions:
     threads: int | None = None
     log: bool = False
     warm_start: bool = True  # seed HiGHS with the rounded LP relaxation (see HighsSession)
+    min_solver_s: float = 0.0  # HiGHS's least time once it has the model, whatever is left
 
     def __post_init__(self) -> None:
         if not 0 <= self.mip_rel_gap < 1:
@@ -181,6 +187,7 @@ class HighsSession:
             highs = None
             try:
                 self._push(changed_vars or [])
+                budget.at_least(options.min_solver_s)
                 highs = self._highs()
                 highs.clearSolver()
                 _use_threads(highs, options.threads)  # before the relaxation runs
@@ -240,7 +247,7 @@ class HighsSession:
         relaxation is proven within the gap (its values in ``self._proven_x``); otherwise a
         MIP start, ``(columns, values)`` or ``None``."""
         self._set(highs, "solve_relaxation", True)
-        self._set(highs, "time_limit", budget.left())
+        self._set(highs, "time_limit", budget.left_for_lp(highs))
         highs.run()
         if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None  # out of time (or infeasible: the MIP solver will say so)
@@ -266,7 +273,7 @@ class HighsSession:
             return index, values
         highs.changeColsBounds(len(index), index, values, values)
         try:
-            self._set(highs, "time_limit", budget.left())
+            self._set(highs, "time_limit", budget.left_for_lp(highs))
             highs.run()
             ok = highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
             fixed = np.asarray(highs.getSolution().col_value) if ok else None
@@ -370,11 +377,21 @@ class _Budget:
     def __init__(self, t0: float, seconds: float | None) -> None:
         self._end = math.inf if seconds is None else t0 + seconds
 
+    def at_least(self, seconds: float) -> None:
+        """Make sure at least ``seconds`` are left from now."""
+        self._end = max(self._end, time.perf_counter() + seconds)
+
     def left(self) -> float:
         """Seconds left for the next phase (HiGHS's own ``inf`` when unlimited)."""
         if math.isinf(self._end):
             return math.inf
         return max(self._end - time.perf_counter(), _MIN_PHASE_S)
+
+    def left_for_lp(self, highs) -> float:  # type: ignore[no-untyped-def]
+        """``time_limit`` for an LP run: HiGHS (1.16) checks an LP's limit against the
+        instance's run clock, which adds up over every run of a reused model (a branch and
+        bound run has its own clock), so the limit is that clock plus what is left."""
+        return highs.getRunTime() + self.left()
 
 
 def _option(highs, name: str) -> Any:  # type: ignore[no-untyped-def]
