@@ -66,6 +66,13 @@ class HpcHall(_Model):
     lease_usd_per_it_mwh: NonNeg = Field(
         0.0, description="lease revenue per MWh of IT load served; reported, not optimised"
     )
+    swing_frac: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="sub-interval rise of the hall's facility load, fraction of it, that "
+        "sheddable mining must absorb within the import limit (0: none; docs/revenue_stacking.md)",
+    )
 
 
 class MinerUnit(_Model):
@@ -150,6 +157,17 @@ class MinerFleet(_Model):
     containers_unavailable: int = Field(0, ge=0, description="containers out for the whole horizon")
     outages: list[Outage] = Field(default_factory=list, description="maintenance windows")
     pool_fee_frac: Frac = Field(0.0, description="mining pool fee, fraction of revenue")
+    has_ufr_relay: bool = Field(
+        False,
+        description="the fleet trips on an under-frequency relay (needed for reserve products "
+        "with requires_ufr_relay, e.g. ERCOT RRS from a Load Resource)",
+    )
+    heat_recovery_frac: Frac = Field(
+        0.0, description="share of the fleet's electricity recovered and sold as heat"
+    )
+    heat_price_usd_per_mwh_th: NonNeg = Field(
+        0.0, description="price of recovered heat, USD per MWh thermal"
+    )
 
     @model_validator(mode="after")
     def _check_counts(self) -> MinerFleet:
@@ -292,6 +310,97 @@ class CoincidentPeak(_Model):
     )
 
 
+#: ERCOT presets (docs/revenue_stacking.md cites the rules; deployed shares are assumptions).
+RESERVE_PRESETS: dict[str, dict[str, Any]] = {
+    # Responsive Reserve: a Load Resource on an under-frequency relay trips at 59.7 Hz within
+    # cycles, and must also deploy within 10 minutes of a manual instruction; since NPRR 863
+    # an ESR's RRS is backed by SOC for 1 hour.
+    "ercot_rrs": {
+        "response_minutes": 10.0,
+        "max_deployment_minutes": 60,
+        "deployed_share_frac": 0.002,
+        "requires_ufr_relay": True,
+    },
+    # ERCOT Contingency Reserve Service (launched 2023-06-10, NPRR 863/1148): 10-minute
+    # response (a non-controllable Load Resource ramps linearly over 10 minutes); ESR SOC
+    # for 2 hours at launch (later lowered to 1 hour).
+    "ercot_ecrs": {
+        "response_minutes": 10.0,
+        "max_deployment_minutes": 120,
+        "deployed_share_frac": 0.01,
+        "requires_ufr_relay": False,
+    },
+    # Non-Spinning Reserve: deliver within 30 minutes; ESR SOC for 4 hours.
+    "ercot_nonspin": {
+        "response_minutes": 30.0,
+        "max_deployment_minutes": 240,
+        "deployed_share_frac": 0.005,
+        "requires_ufr_relay": False,
+    },
+}
+
+
+class ReserveProduct(_Model):
+    """An ancillary-service (capacity) product the site may sell: fleets by curtailing, the
+    battery by discharging, never the HPC halls.  Its clearing price comes with the inputs
+    (``reserve_prices``, USD per MW-h).  A ``preset`` fills the fields not written."""
+
+    name: Name
+    preset: Literal["ercot_rrs", "ercot_ecrs", "ercot_nonspin"] | None = Field(
+        None, description="fill the fields not written from ERCOT's rules for RRS, ECRS, Non-Spin"
+    )
+    response_minutes: float = Field(
+        10.0, gt=0, le=60, description="time to deliver the offered MW after a deployment"
+    )
+    max_deployment_minutes: int = Field(
+        60,
+        gt=0,
+        description="longest deployment; the battery's offer is backed by SOC for this long",
+    )
+    deployed_share_frac: Frac = Field(
+        0.0, description="expected share of the offered MW-hours actually deployed"
+    )
+    providers: list[str] = Field(
+        default_factory=list, description='fleet names and/or "battery" that may offer it'
+    )
+    requires_ufr_relay: bool = Field(
+        False, description="only fleets with has_ufr_relay may offer it (ERCOT RRS)"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_preset(cls, raw: Any) -> Any:
+        if isinstance(raw, dict) and raw.get("preset") in RESERVE_PRESETS:
+            return {**RESERVE_PRESETS[raw["preset"]], **raw}
+        return raw
+
+    @property
+    def duration_h(self) -> float:
+        """Longest deployment, hours."""
+        return self.max_deployment_minutes / 60
+
+
+class StandbyCommitment(_Model):
+    """A standby demand-response commitment (ERCOT ERS-like): while committed, the site holds
+    ``committed_mw`` of sheddable mining it has sold nowhere else, and is paid for it."""
+
+    name: Name
+    start: dt.datetime = Field(description="commitment start, site timezone if no offset given")
+    end: dt.datetime = Field(description="commitment end (exclusive)")
+    committed_mw: float = Field(gt=0, description="MW the site must be able to shed")
+    availability_usd_per_mw_h: NonNeg = Field(
+        description="availability payment per committed MW per hour, USD/MW-h"
+    )
+    response_minutes: float = Field(
+        10.0, gt=0, le=60, description="time to shed once deployed (ERS: 10 or 30 minutes)"
+    )
+    shortfall_penalty_usd_per_mw_h: NonNeg = Field(
+        0.0,
+        description="penalty per MW-h held short of committed_mw, on top of the availability "
+        "payment forfeited for it, USD/MW-h",
+    )
+
+
 class Site(_Model):
     """A hybrid AI + mining site behind one grid connection."""
 
@@ -309,6 +418,12 @@ class Site(_Model):
     )
     demand_charge: DemandCharge | None = None
     coincident_peak: CoincidentPeak | None = None
+    reserve_products: list[ReserveProduct] = Field(
+        default_factory=list, description="ancillary services the site may sell"
+    )
+    standby_dr: list[StandbyCommitment] = Field(
+        default_factory=list, description="standby demand-response (ERS-like) commitments"
+    )
     value_of_lost_load_usd_per_mwh: float = Field(
         50_000.0, gt=0, description="penalty per MWh of HPC load not served, USD/MWh"
     )
@@ -330,6 +445,9 @@ class Site(_Model):
         naive time the DST change makes ambiguous or skips is an error): end after start."""
         windows: list[tuple[str, str, Any]] = [
             (f"dr_events[{k}] ({e.name})", "DR", e) for k, e in enumerate(self.dr_events)
+        ]
+        windows += [
+            (f"standby_dr[{k}] ({c.name})", "standby DR", c) for k, c in enumerate(self.standby_dr)
         ]
         windows += [
             (f"fleets[{i}].outages[{k}]", "outage", o)
@@ -354,6 +472,8 @@ class Site(_Model):
             "fleets": self.fleets,
             "gensets": self.gensets,
             "dr_events": self.dr_events,
+            "reserve_products": self.reserve_products,
+            "standby_dr": self.standby_dr,
         }
         for group, items in groups.items():
             for item in items:
@@ -362,6 +482,42 @@ class Site(_Model):
                         f"name {item.name!r} in {group} is already used in {seen[item.name]}"
                     )
                 seen[item.name] = group
+        return self
+
+    @model_validator(mode="after")
+    def _check_providers(self) -> Site:
+        """Every reserve product has providers, each a fleet or the battery, never a hall; a
+        product requiring an under-frequency relay only from fleets that have one."""
+        fleets = {f.name: f for f in self.fleets}
+        halls = {h.name for h in self.hpc_halls}
+        for k, p in enumerate(self.reserve_products):
+            where = f"reserve_products[{k}] ({p.name}).providers"
+            if not p.providers:
+                raise ValueError(
+                    f"{where}: the product has no provider; list fleet names and/or 'battery'"
+                )
+            for who in p.providers:
+                if who == "hpc" or who in halls:
+                    raise ValueError(
+                        f"{where}: {who!r} is an HPC hall; the firm AI load never offers "
+                        "reserves (list fleets and/or 'battery')"
+                    )
+                if who == "battery":
+                    if self.battery is None:
+                        raise ValueError(f"{where}: 'battery' is listed but the site has none")
+                    continue
+                if who not in fleets:
+                    raise ValueError(
+                        f"{where}: {who!r} is not a fleet of the site "
+                        f"({', '.join(fleets) or 'none'}) nor 'battery'"
+                    )
+                if p.requires_ufr_relay and not fleets[who].has_ufr_relay:
+                    raise ValueError(
+                        f"{where}: fleet {who!r} has no under-frequency relay but the product "
+                        "requires one (set the fleet's has_ufr_relay: true, or drop it)"
+                    )
+            if len(set(p.providers)) != len(p.providers):
+                raise ValueError(f"{where}: a provider is listed twice")
         return self
 
     @property
@@ -511,6 +667,8 @@ MAGNITUDE_LIMITS: tuple[tuple[str, float], ...] = (
     ("_minutes", 525_600.0),  # a year
     ("_usd_per_mmbtu", 1e4),
     ("_usd_per_mwh", 1e7),
+    ("_usd_per_mwh_th", 1e7),
+    ("_usd_per_mw_h", 1e7),
     ("_usd_per_mw", 1e8),
     ("_usd_per_it_mwh", 1e7),
     ("_usd_per_container", 1e7),
@@ -548,6 +706,8 @@ __all__ = [
     "MinerUnit",
     "Outage",
     "PowerTarget",
+    "ReserveProduct",
     "Site",
     "Solar",
+    "StandbyCommitment",
 ]

@@ -37,6 +37,8 @@ class Inputs:
     - ``solar_cf``: available share of the solar capacity, 0..1 (needed when the site has solar).
     - ``cp_probability``: probability that each interval is the coincident system peak.
     - ``rt_price_usd_per_mwh``: real-time price for settling a backtest (optional).
+    - ``reserve_price_usd_per_mw_h``: clearing price per reserve product (keys: the site's
+      ``reserve_products`` names), USD per MW-h; required for every product the site has.
     - ``sources``: where each series came from (file and column), for reports.
     """
 
@@ -46,6 +48,7 @@ class Inputs:
     solar_cf: pd.Series | None = None
     cp_probability: pd.Series | None = None
     rt_price_usd_per_mwh: pd.Series | None = None
+    reserve_price_usd_per_mw_h: Mapping[str, pd.Series] = field(default_factory=dict)
     sources: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -67,6 +70,18 @@ class Inputs:
             if bad.any():
                 row = int(np.argwhere(bad)[0][0])
                 raise DataError(f"{name}: missing or non-finite value at {index[row]}")
+        for product, series in self.reserve_price_usd_per_mw_h.items():
+            where = f"reserve_price_usd_per_mw_h[{product}]"
+            if not series.index.equals(index):
+                raise DataError(f"{where}: index differs from price_usd_per_mwh's index")
+            values = np.asarray(series, dtype=float)
+            bad = ~np.isfinite(values) | (values < 0)
+            if bad.any():
+                row = int(np.argwhere(bad)[0][0])
+                raise DataError(
+                    f"{where}: {values[row]!r} at {index[row]}: a clearing price must be a "
+                    "finite number >= 0 USD/MW-h (fill gaps, check the column)"
+                )
 
     @property
     def index(self) -> pd.DatetimeIndex:
@@ -113,6 +128,8 @@ class Inputs:
         if self.hpc_it_load_mw is not None:
             for hall in self.hpc_it_load_mw.columns:
                 frame[f"hpc_it_{hall}_mw"] = self.hpc_it_load_mw[hall]
+        for product, series in self.reserve_price_usd_per_mw_h.items():
+            frame[f"reserve_{product}_price_usd_per_mw_h"] = series
         return frame
 
     def _map(self, fn) -> Inputs:  # type: ignore[no-untyped-def]
@@ -120,5 +137,8 @@ class Inputs:
             name: fn(getattr(self, name))
             for name in (*SERIES_FIELDS, "hpc_it_load_mw")
             if getattr(self, name) is not None
+        }
+        changes["reserve_price_usd_per_mw_h"] = {
+            k: fn(v) for k, v in self.reserve_price_usd_per_mw_h.items()
         }
         return self.replace(**changes)

@@ -250,6 +250,19 @@ def plan_data(site: Site, inputs: Inputs, state: SiteState, mode: Mode) -> PlanD
             "coincident_peak: the site has a coincident-peak charge but the inputs give no "
             "cp_probability series"
         )
+    given = inputs.reserve_price_usd_per_mw_h
+    for product in site.reserve_products:
+        if product.name not in given:
+            raise DataError(
+                f"reserve_products ({product.name}): the inputs give no clearing price for it; "
+                f"pass reserve_prices={{'{product.name}': FILE}} (USD per MW-h)"
+            )
+    unknown = sorted(set(given) - {p.name for p in site.reserve_products})
+    if unknown:
+        raise DataError(
+            f"reserve prices given for {', '.join(unknown)}, which the site's reserve_products "
+            "do not list"
+        )
     it = inputs.hall_it_load_mw(site)
     if (it.to_numpy() < 0).any():
         raise DataError("hpc_it_load_mw: IT load must not be negative")
@@ -265,4 +278,7 @@ def plan_data(site: Site, inputs: Inputs, state: SiteState, mode: Mode) -> PlanD
         cp_probability=(
             None if inputs.cp_probability is None else inputs.cp_probability.to_numpy(dtype=float)
         ),
+        reserve_price_usd_per_mw_h={
+            name: series.to_numpy(dtype=float) for name, series in given.items()
+        },
     )

@@ -1,8 +1,9 @@
 """Asset modules and the registry that turns a site into its list of assets.
 
 Adding an asset type: write its module (implementing :class:`dispatch.assets.base.Asset`)
-and add one line to ``_FACTORIES``.  Order matters once: the grid comes first, because the
-tariffs and DR events refer to its import.
+and add one line to ``_FACTORIES``.  Order matters: the grid comes first, because the
+tariffs and DR events refer to its import; the reserves, standby DR and swing headroom come
+after the fleets and the battery, whose power they sell or hold.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ from dispatch.assets.fleet import FleetAsset
 from dispatch.assets.genset import GensetAsset
 from dispatch.assets.grid import GridAsset
 from dispatch.assets.hpc import HpcAsset
+from dispatch.assets.reserves import ReservesAsset
 from dispatch.assets.solar import SolarAsset
+from dispatch.assets.standby_dr import StandbyDrAsset
+from dispatch.assets.swing_headroom import SwingHeadroomAsset
 from dispatch.config import Site
 
 _FACTORIES: tuple[Callable[[Site], list[Asset]], ...] = (
@@ -33,6 +37,10 @@ _FACTORIES: tuple[Callable[[Site], list[Asset]], ...] = (
     lambda s: [DemandResponseAsset(e, s) for e in s.dr_events],
     lambda s: [DemandChargeAsset(s.demand_charge)] if s.demand_charge else [],
     lambda s: [CoincidentPeakAsset(s.coincident_peak)] if s.coincident_peak else [],
+    # after the fleets and the battery: they sell and hold what those draw and store
+    lambda s: [ReservesAsset(tuple(s.reserve_products), s)] if s.reserve_products else [],
+    lambda s: [StandbyDrAsset(tuple(s.standby_dr), s)] if s.standby_dr else [],
+    lambda s: [SwingHeadroomAsset(s)] if any(h.swing_frac > 0 for h in s.hpc_halls) else [],
 )
 
 

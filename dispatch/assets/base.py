@@ -73,6 +73,8 @@ class PlanData:
     cp_probability: np.ndarray | None = None
     demand_charge_weight: float = 1.0  # the share of the monthly rate a new peak costs here
     soc_hold_index: int | None = None  # the battery is back at its target after this interval
+    # clearing price per reserve product, USD per MW-h (empty without reserve products)
+    reserve_price_usd_per_mw_h: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -91,6 +93,14 @@ class Context:
     horizon: Horizon
     T: pyo.RangeSet
     grid_import_mw: Any = None  # the grid block's import variable, set by the grid asset
+    # each fleet's mining MW as a function of t (set by the fleet assets), for the assets
+    # that sell or hold what the fleets draw: reserves, standby DR, swing headroom
+    mining_mw: dict[str, Any] = field(default_factory=dict)
+    battery: Any = None  # the battery's block, set by the battery asset
+    # MW of each fleet already sold as reserves in t (set by the reserves asset): a fleet's
+    # MW sold once cannot be sold or held again
+    reserve_offer_mw: dict[str, Any] = field(default_factory=dict)
+    standby_held_mw: Any = None  # MW held for standby DR in t (set by the standby DR asset)
 
 
 Coef = float | np.ndarray | pyo.Param

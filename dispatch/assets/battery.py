@@ -96,6 +96,7 @@ class BatteryAsset(AssetDefaults):
         )
         if s.end_soc_at_least_initial:
             b.soc_end = pyo.Constraint(expr=b.soc_mwh[T.last()] >= b.soc_end_min_mwh)
+        ctx.battery = b
         b.inverter = pyo.Constraint(
             T, rule=lambda b, t: b.charge_mw[t] + b.discharge_mw[t] <= s.power_mw
         )

@@ -44,6 +44,8 @@ Profit terms::
 
     mining_revenue[t] = hashprice[t] * (1 - pool_fee) * dt / 24 * hashrate_ph_s[t]
     startup_cost[t]   = -startup_cost_usd_per_container * up[t]
+    heat_revenue[t]   = heat_price_usd_per_mwh_th * heat_recovery_frac * mining MW[t] * dt
+                        (recovered heat sold; only when both are > 0)
 
 Breakeven (reported) = hashprice * (1 - pool_fee) * 1000 / (J_per_TH * 24) USD/MWh, with
 J/TH at nameplate including auxiliaries: mining pays while price + import adder is below it.
@@ -153,6 +155,7 @@ class FleetAsset(AssetDefaults):
                     b.hashrate_ph_s[t] <= segs[k][0] * b.asic_mw[t] + segs[k][1] * b.on[t]
                 ),
             )
+        ctx.mining_mw[f.name] = lambda t: -self.injection_mw(b, t)
 
     def curve_segments(self) -> list[tuple[float, float]]:
         """(a_k PH/s per MW, b_k PH/s per container) of each segment of the hashrate curve."""
@@ -237,6 +240,15 @@ class FleetAsset(AssetDefaults):
         terms = [
             Term(f"mining_revenue_{f.name}", "mining_revenue", ((b.revenue_coef, revenue_var),))
         ]
+        heat = f.heat_recovery_frac * f.heat_price_usd_per_mwh_th * self.site.dt_h
+        if heat > 0:
+            aux_mw = f.container_aux_kw / 1e3
+            parts = (
+                ((heat * f.container_power_mw, b.on),)
+                if f.power_target is None
+                else ((heat, b.asic_mw), (heat * aux_mw, b.on))
+            )
+            terms.append(Term(f"heat_revenue_{f.name}", "heat_revenue", parts))
         if f.startup_cost_usd_per_container > 0:
             terms.append(
                 Term(

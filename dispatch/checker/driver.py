@@ -39,7 +39,10 @@ from dispatch.checker import (
     genset,
     grid,
     hpc,
+    reserves,
     solar,
+    standby_dr,
+    swing_headroom,
 )
 from dispatch.checker.base import MODE_ALIASES, MODES, Context, RuleSet, Violation
 from dispatch.config import Site
@@ -59,6 +62,9 @@ RULE_SETS: tuple[RuleSet, ...] = (
     demand_response.RULES,
     demand_charge.RULES,
     coincident_peak.RULES,
+    reserves.RULES,
+    standby_dr.RULES,
+    swing_headroom.RULES,
 )
 
 # the columns every schedule has: the power balance's and the site totals'

@@ -39,6 +39,7 @@ Profit terms (USD per interval; costs negative)::
     mining_revenue = hashprice * (1 - pool_fee) * hashrate[TH/s] / 1000 * dt / 24
                      (hashprice is USD per PH/s per day; 1 PH/s = 1000 TH/s)
     startup_cost   = -startup_cost_per_container * starts
+    heat_revenue   = heat_price_per_mwh_th * heat_recovery_frac * mining * dt
 
 Starting state: ``state`` as the plan got it; a fleet said to run more containers than are
 in service starts with just those on.  In ``no_miners`` and ``fallback`` the fleets start from
@@ -213,6 +214,9 @@ def _fleet(ctx: Context, f: MinerFleet) -> None:
     )
     rev_coef = hashprice * (1 - f.pool_fee_frac) / 1000 * ctx.dt / 24
     ctx.profit("mining_revenue", rev_coef * hashrate, ctx.money_tol(rev_coef, hashrate))
+    heat = f.heat_recovery_frac * f.heat_price_usd_per_mwh_th * ctx.dt
+    if heat > 0:
+        ctx.profit("heat_revenue", heat * mining, ctx.money_tol(heat, mining))
     _dynamics(ctx, f, on, avail)
 
 
