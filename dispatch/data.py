@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
+from collections.abc import Mapping
 from numbers import Real
 from pathlib import Path
 from typing import TypeAlias
@@ -267,6 +268,7 @@ def load_inputs(
     start: str | dt.date | dt.datetime | pd.Timestamp | None = None,
     end: str | dt.date | dt.datetime | pd.Timestamp | None = None,
     location: str | None = None,
+    reserve_prices: Mapping[str, Source | tuple[Source, str]] | None = None,
 ) -> Inputs:
     """Read, check and align every input of a site.
 
@@ -297,6 +299,14 @@ def load_inputs(
         covered by the price series.
     location
         Settlement point / location for ``prices`` and ``rt_prices``.
+    reserve_prices
+        Clearing price per reserve product, USD per MW-h: ``{product name: source}`` or
+        ``{name: (source, column)}``; required for every product in ``site.reserve_products``.
+        Only the rows in the horizon are read (a file of sample months may have gaps between
+        them); a gap, an empty cell or a negative price inside the horizon is an error.
+        Without a column, the first of :func:`reserve_price_columns` the file has is taken:
+        the layout of ``ercot_dam_as_mcpc_2023_samples.csv`` (``rrs_usd_per_mw_h``, ...) and
+        gridstatus's (``Responsive Reserves``, ...) are recognised by the product's preset.
 
     Returns
     -------
@@ -335,12 +345,95 @@ def load_inputs(
         fields[field], source = _input(src, field, index, tz, loc)
         if source is not None:
             sources[field] = source
+    reserves = _reserve_prices(site, reserve_prices or {}, index, sources)
     hpc, hpc_src = _hpc_load(site, hpc_load, index)
     if hpc_src is not None:
         sources["hpc_it_load_mw"] = hpc_src
     for field, series in fields.items():
         _warn_unit(field, series, sources.get(field, field))
-    return Inputs(**fields, hpc_it_load_mw=hpc, sources=sources)  # type: ignore[arg-type]
+    return Inputs(
+        **fields,  # type: ignore[arg-type]
+        hpc_it_load_mw=hpc,
+        reserve_price_usd_per_mw_h=reserves,
+        sources=sources,
+    )
+
+
+#: Column names that hold a preset's clearing price: the shared ERCOT sample file's, then
+#: gridstatus's ``get_as_prices`` names, then ERCOT's short names.
+PRESET_COLUMNS: dict[str, tuple[str, ...]] = {
+    "ercot_rrs": ("rrs_usd_per_mw_h", "Responsive Reserves", "RRS"),
+    "ercot_ecrs": ("ecrs_usd_per_mw_h", "ERCOT Contingency Reserve Service", "ECRS"),
+    "ercot_nonspin": ("nspin_usd_per_mw_h", "Non-Spinning Reserves", "NSPIN"),
+}
+
+
+def reserve_price_columns(name: str, preset: str | None) -> tuple[str, ...]:
+    """The value columns tried, in order, for a reserve product's price."""
+    generic = (f"{name}_usd_per_mw_h", "reserve_price_usd_per_mw_h", "price_usd_per_mw_h")
+    return generic + PRESET_COLUMNS.get(preset or "", ())
+
+
+def _reserve_prices(
+    site: Site,
+    given: Mapping[str, Source | tuple[Source, str]],
+    index: pd.DatetimeIndex,
+    sources: dict[str, str],
+) -> dict[str, pd.Series]:
+    """Each product's clearing price on the index (see :func:`load_inputs`)."""
+    products = {p.name: p for p in site.reserve_products}
+    unknown = sorted(set(given) - set(products))
+    if unknown:
+        raise DataError(
+            f"reserve prices given for {', '.join(unknown)}, not a product of the site's "
+            f"reserve_products ({', '.join(products) or 'none'})"
+        )
+    missing = [name for name in products if name not in given]
+    if missing:
+        raise DataError(
+            f"reserve_products {', '.join(missing)}: no clearing-price series given "
+            "(reserve_prices={name: file}, or --reserve-prices NAME=FILE)"
+        )
+    step = _site_step(index)
+    # the rows that can cover the horizon, and the next one (a gap right after it shows)
+    within = (index[0] - pd.Timedelta(minutes=59), index[-1] + step + pd.Timedelta(minutes=59))
+    out = {}
+    for name, src in given.items():
+        column = None
+        if isinstance(src, tuple):
+            src, column = src
+        field = f"reserve_price_usd_per_mw_h[{name}]"
+        table = read_table(src, name=field, tz=site.timezone, within=within)
+        if len(table.index) == 0:
+            raise DataError(
+                f"{table.where.label}: no {field} rows from {fmt_ts(index[0])} to "
+                f"{fmt_ts(index[-1] + step)}; give an AS price file that covers the horizon "
+                "(the shared ERCOT sample covers July 2023 only)"
+            )
+        if column is None:
+            found = list(table.columns.columns)
+            tried = reserve_price_columns(name, products[name].preset)
+            column = next((c for c in tried if c in found), None)
+            if column is None and len(found) == 1:
+                column = found[0]
+            if column is None:
+                raise DataError(
+                    f"{table.where.label}: no price column for reserve product {name!r} "
+                    f"(tried {', '.join(tried)}; found {', '.join(map(str, found))}); name "
+                    "it as NAME=FILE:COLUMN or reserve_prices={name: (file, column)}"
+                )
+        column = table.pick(column, field)
+        native = _with_freq(table.floats(column).rename(field), table.step)
+        values = native.to_numpy(dtype=float)
+        if (values < 0).any():
+            pos = int(np.flatnonzero(values < 0)[0])
+            raise DataError(
+                f"{table.where.at(column, pos, native.index[pos])}: reserve clearing price "
+                f"{values[pos]!r} is negative; a capacity price is >= 0 USD/MW-h"
+            )
+        sources[field] = table.describe(column)
+        out[name] = align(native, index, name=field, source=sources[field])
+    return out
 
 
 def _warn_unit(field: str, series: pd.Series | None, source: str) -> None:

@@ -67,6 +67,7 @@ from dispatch.cli.common import (
     InputOptions,
     LocationOpt,
     PricesOpt,
+    ReservePricesOpt,
     SiteArg,
     SolarOpt,
     cli_errors,
@@ -109,6 +110,7 @@ def backtest_command(
     cp_probability: CpProbabilityOpt = None,
     solar: SolarOpt = None,
     location: LocationOpt = None,
+    reserve_prices: ReservePricesOpt = None,
     sweep: Annotated[
         Path | None, typer.Option(help="sweep file (YAML): run every combination of scenarios")
     ] = None,
@@ -154,7 +156,9 @@ def backtest_command(
     console = Console()
     err = Console(stderr=True)
     site = load_site(site_file)
-    opts = InputOptions(prices, hashprice, hpc_load, cp_probability, solar, location)
+    opts = InputOptions(
+        prices, hashprice, hpc_load, cp_probability, solar, location, tuple(reserve_prices or ())
+    )
     if prices is None:
         opts, _ = opts.with_sample_defaults(site_file)
     start, end = _period(site, date_from, date_to)

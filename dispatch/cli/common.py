@@ -91,6 +91,13 @@ SolarOpt = Annotated[Path | None, typer.Option(help="available share of solar ca
 LocationOpt = Annotated[
     str | None, typer.Option(help="settlement point / location to read from the price file")
 ]
+ReservePricesOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="clearing price of a reserve product, USD/MW-h, as NAME=FILE or NAME=FILE:COLUMN "
+        "(repeat per product; ERCOT sample or gridstatus AS layout)"
+    ),
+]
 DayOpt = Annotated[
     str | None,
     typer.Option(
@@ -112,14 +119,17 @@ class InputOptions:
     cp_probability: Path | None = None
     solar: Path | None = None
     location: str | None = None
+    reserve_prices: tuple[str, ...] = ()
 
-    def given(self) -> dict[str, Path | float]:
+    def given(self) -> dict[str, Any]:
         """The inputs given, as :func:`dispatch.load_inputs` arguments (numbers parsed)."""
-        out: dict[str, Path | float] = {}
+        out: dict[str, Any] = {}
         for key in ("prices", "hashprice", "hpc_load", "cp_probability", "solar"):
             value = getattr(self, key)
             if value is not None:
                 out[key] = file_or_number(value) if isinstance(value, str) else Path(value)
+        if self.reserve_prices:
+            out["reserve_prices"] = parse_reserve_prices(self.reserve_prices)
         return out
 
     def with_sample_defaults(self, site_file: Path) -> tuple[InputOptions, bool]:
@@ -133,6 +143,24 @@ class InputOptions:
             if getattr(self, key) is None
         }
         return replace(self, **filled), bool(filled)  # type: ignore[arg-type]
+
+
+def parse_reserve_prices(items: tuple[str, ...] | list[str]) -> dict[str, Any]:
+    """``["rrs=as.csv", "ecrs=as.csv:ecrs_usd_per_mw_h"]`` -> ``{"rrs": Path, "ecrs": (Path,
+    column)}``; a file that exists as written wins over a ``:COLUMN`` split."""
+    out: dict[str, Any] = {}
+    for item in items:
+        name, sep, rest = item.partition("=")
+        if not sep or not name or not rest:
+            raise DataError(f"--reserve-prices {item!r}: expected NAME=FILE or NAME=FILE:COLUMN")
+        if name in out:
+            raise DataError(f"--reserve-prices: product {name!r} is given twice")
+        path, colon, column = rest.rpartition(":")
+        if Path(rest).exists() or not colon or not path:
+            out[name] = Path(rest)
+        else:
+            out[name] = (Path(path), column)
+    return out
 
 
 def file_or_number(text: str) -> Path | float:
@@ -222,6 +250,13 @@ def require_inputs(site: Site, site_file: Path, opts: InputOptions) -> list[str]
         missing.append(
             f"{site_file}: the site has coincident_peak, so --cp-probability is required"
         )
+    named = {item.partition("=")[0] for item in opts.reserve_prices}
+    for product in site.reserve_products:
+        if product.name not in named:
+            missing.append(
+                f"{site_file}: reserve product {product.name!r} needs its clearing prices: "
+                f"--reserve-prices {product.name}=FILE[:COLUMN]"
+            )
     return missing
 
 

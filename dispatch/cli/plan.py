@@ -37,6 +37,7 @@ from dispatch.cli.common import (
     InputOptions,
     LocationOpt,
     PricesOpt,
+    ReservePricesOpt,
     SiteArg,
     SolarOpt,
     cli_errors,
@@ -61,6 +62,7 @@ def plan_command(
     cp_probability: CpProbabilityOpt = None,
     solar: SolarOpt = None,
     location: LocationOpt = None,
+    reserve_prices: ReservePricesOpt = None,
     day: DayOpt = None,
     horizon: HorizonOpt = "1d",
     time_limit: Annotated[
@@ -76,7 +78,9 @@ def plan_command(
 
     console = Console()
     site = load_site(site_file)
-    opts = InputOptions(prices, hashprice, hpc_load, cp_probability, solar, location)
+    opts = InputOptions(
+        prices, hashprice, hpc_load, cp_probability, solar, location, tuple(reserve_prices or ())
+    )
     opts, sample = opts.with_sample_defaults(site_file)
     start, end = plan_window(site, opts, day, horizon)
     site, ignored = events_in_window(site, start, end)

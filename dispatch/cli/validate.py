@@ -19,6 +19,7 @@ from dispatch.cli.common import (
     InputOptions,
     LocationOpt,
     PricesOpt,
+    ReservePricesOpt,
     SiteArg,
     SolarOpt,
     cli_errors,
@@ -38,11 +39,14 @@ def validate_command(
     cp_probability: CpProbabilityOpt = None,
     solar: SolarOpt = None,
     location: LocationOpt = None,
+    reserve_prices: ReservePricesOpt = None,
     day: DayOpt = None,
     horizon: HorizonOpt = "1d",
 ) -> None:
     """Check the site file and every input without solving; list every problem found."""
-    opts = InputOptions(prices, hashprice, hpc_load, cp_probability, solar, location)
+    opts = InputOptions(
+        prices, hashprice, hpc_load, cp_probability, solar, location, tuple(reserve_prices or ())
+    )
     opts, _ = opts.with_sample_defaults(site_file)
     problems: list[str] = []
     try:

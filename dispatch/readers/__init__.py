@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from dispatch.readers.base import (
@@ -49,11 +50,14 @@ def read_table(
     location: str | None = None,
     column: str | None = None,
     declared_tz: str | None = None,
+    within: tuple[pd.Timestamp, pd.Timestamp] | None = None,
 ) -> Table:
     """Read a source, recognise its layout and return its checked :class:`Table`.
 
     The checks here are on the rows (timestamps readable, no duplicates, sorted, regular);
-    values are checked when a column is taken with :meth:`Table.floats`.
+    values are checked when a column is taken with :meth:`Table.floats`.  ``within`` keeps
+    only the rows starting in ``[start, end)`` before the checks (a file of sample months
+    with gaps between them, read for one of them).
     """
     check_zone(tz, "site timezone")
     if declared_tz is not None:
@@ -66,6 +70,14 @@ def read_table(
         table = read_gridstatus(frame, where, tz, location, column, declared_tz)
     else:
         table = read_plain(frame, where, tz, time_col, declared_tz)
+    if within is not None:
+        keep = np.asarray((table.index >= within[0]) & (table.index < within[1]))
+        table = dataclasses.replace(
+            table,
+            where=table.where.keep(keep),
+            index=table.index[keep],
+            columns=table.columns[keep].reset_index(drop=True),
+        )
     step = check_index(table.index, table.where, table.time_column)
     index = table.index.rename("interval_start")
     return dataclasses.replace(table, index=index, step=step if step is not None else table.step)
