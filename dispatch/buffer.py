@@ -38,6 +38,10 @@ site, inputs and starting state (the planner's ``mode="no_miners"`` and
   up in those intervals is not netted out; the value of flexibility below nets everything).
 - **DR compliance**: per event, intervals within the import cap, excess MWh, mean import,
   mining given up in the window (``max(pre - m[t], 0)`` summed), credit and penalty.
+- **revenue stack** (:mod:`dispatch.revenue`): USD per stream (HPC energy, mining margin,
+  energy savings, each reserve product, deployment cost, standby DR, DR, heat, peak charges,
+  other), summing to the profit; the same per MW of installed mining; and the mean MW
+  offered as reserves.
 - **counterfactuals** (same inputs and starting state; see :func:`dispatch.plan`):
   *no miners* (every fleet off: the HPC-only site, starting with no container running) and
   *price-blind* (every container the site can host beside the firm HPC load runs at full
@@ -74,6 +78,7 @@ from dispatch.config import MinerFleet, Site
 from dispatch.errors import SolverError
 from dispatch.planner import plan as solve_plan
 from dispatch.results import Plan, PlanStatus
+from dispatch.revenue import per_mw_of_mining, revenue_stack
 
 #: Changes smaller than this (MW) count as no change (solver noise, float round-off).
 CHANGE_TOL_MW = 1e-3
@@ -132,6 +137,11 @@ class BufferReport:
     value_of_mining_usd: float | None
     profit_by_term_usd: dict[str, dict[str, float | None]]
     events: tuple[str, ...]
+    # revenue stacking (dispatch.revenue): mean MW offered as reserves, USD per stream and
+    # per MW of installed mining by stream
+    reserve_offered_mw: float = 0.0
+    revenue_stack_usd: dict[str, float] = field(default_factory=dict)
+    revenue_per_mw_mining_usd: dict[str, float] = field(default_factory=dict)
 
     @property
     def always_on(self) -> Counterfactual:
@@ -168,6 +178,9 @@ class BufferReport:
             },
             "profit_by_term_usd": self.profit_by_term_usd,
             "events": list(self.events),
+            "reserve_offered_mw": self.reserve_offered_mw,
+            "revenue_stack_usd": self.revenue_stack_usd,
+            "revenue_per_mw_mining_usd": self.revenue_per_mw_mining_usd,
         }
 
 
@@ -211,6 +224,8 @@ def buffer_report(
     mining_mwh = float(mining.sum() * dt)
 
     profit = plan.objective_usd
+    stack = revenue_stack(site, s)
+    offered = s["reserve_offered_mw"] if "reserve_offered_mw" in s else pd.Series(0.0)
     return BufferReport(
         headroom_mwh=headroom_mwh,
         mining_in_headroom_mwh=used_mwh,
@@ -233,6 +248,9 @@ def buffer_report(
         ),
         profit_by_term_usd=_terms_side_by_side(plan, no_miners, price_blind),
         events=tuple(_events(plan, buy)),
+        reserve_offered_mw=float(offered.mean()),
+        revenue_stack_usd={k: float(v) for k, v in stack.items()},
+        revenue_per_mw_mining_usd={k: float(v) for k, v in per_mw_of_mining(site, stack).items()},
     )
 
 
