@@ -2,7 +2,8 @@
 
 Each example draws a site (1-3 fleets, optional power target, min up/down, ramp limit,
 outages; optional battery, genset with or without a fuel budget, solar, DR event, demand
-charge, coincident peak), 2-24 hourly or 15-minute intervals of prices (negative, spikes up
+charge, coincident peak, reserve products, a standby DR commitment, a swinging hall, heat
+reuse), 2-24 hourly or 15-minute intervals of prices (negative, spikes up
 to the ERCOT cap), hashprice (possibly halving mid-horizon) and HPC load, and a carried state
 consistent with the site.  Then:
 
@@ -198,7 +199,58 @@ def cases(draw) -> tuple[Site, Inputs, SiteState]:
         else None,
         cp_probability=pd.Series(np.linspace(0, 0.2, n), index=idx) if cp else None,
     )
+    site, inputs = draw(revenue_streams(fields, inputs, idx))
     return site, inputs, draw(carried_states(site, idx))
+
+
+@st.composite
+def revenue_streams(draw, fields: dict, inputs: Inputs, idx: pd.DatetimeIndex):
+    """Reserve products (fleets and battery, hourly prices up to a scarcity 900 USD/MW-h),
+    a standby DR commitment, a swinging hall and heat reuse, each drawn or not."""
+    fields = dict(fields)
+    n = len(idx)
+    reserve = {}
+    if draw(st.booleans()):
+        providers = [f["name"] for f in fields["fleets"]] + (
+            ["battery"] if "battery" in fields else []
+        )
+        fields["reserve_products"] = []
+        for name in ("rrs", "ecrs"):
+            fields["reserve_products"].append(
+                {
+                    "name": name,
+                    "providers": draw(
+                        st.lists(st.sampled_from(providers), min_size=1, unique=True)
+                    ),
+                    "max_deployment_minutes": draw(st.sampled_from([60, 240])),
+                    "deployed_share_frac": draw(st.sampled_from([0.0, 0.05])),
+                }
+            )
+            values = draw(
+                st.lists(st.sampled_from([0.0, 3.0, 30.0, 900.0]), min_size=n, max_size=n)
+            )
+            reserve[name] = pd.Series(np.asarray(values, dtype=float), index=idx)
+    if draw(st.booleans()):
+        start, end = draw(windows(idx))
+        fields["standby_dr"] = [
+            {
+                "name": "ers",
+                "start": start,
+                "end": end,
+                "committed_mw": draw(st.sampled_from([1.0, 5.0])),
+                "availability_usd_per_mw_h": draw(st.sampled_from([5.0, 50.0])),
+                "shortfall_penalty_usd_per_mw_h": draw(st.sampled_from([0.0, 20.0])),
+            }
+        ]
+    if draw(st.booleans()):
+        fields["hpc_halls"] = [
+            {**fields["hpc_halls"][0], "swing_frac": draw(st.sampled_from([0.2, 0.5]))}
+        ]
+    if draw(st.booleans()):
+        fleets = [dict(f) for f in fields["fleets"]]
+        fleets[0].update(heat_recovery_frac=0.5, heat_price_usd_per_mwh_th=15.0)
+        fields["fleets"] = fleets
+    return tiny_site(**fields), inputs.replace(reserve_price_usd_per_mw_h=reserve)
 
 
 @st.composite

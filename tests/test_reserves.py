@@ -208,7 +208,7 @@ def test_bad_products_are_config_errors(fields: dict, message: str) -> None:
 
 def test_bad_reserve_prices_are_data_errors(tmp_path) -> None:
     site = tiny_site(fleets=[FLEET], reserve_products=[product()])
-    with pytest.raises(DataError, match="negative|>= 0"):
+    with pytest.raises(DataError, match=r"negative|>= 0"):
         inputs(40.0, 48.0, {"ecrs": -1.0})
     with pytest.raises(DataError, match="no clearing price"):
         plan(site, inputs(40.0, 48.0, {}))

@@ -74,13 +74,16 @@ from dispatch.cli.common import (
     load_site,
     require_inputs,
 )
+from dispatch.files import atomic_write_text
 from dispatch.horizon import local_timestamp
+from dispatch.revenue import per_mw_of_mining, revenue_stack, settlement_statement
 
 NETWORK_COLUMNS = ("hashrate_th_s",)
 EXIT_INTERRUPTED = 130  # as a shell reports SIGINT
 WRITTEN = (
     "manifest.json, comparison.csv, totals.json, steps.csv, checkpoints/, scenarios/<name>/"
-    "{intervals.parquet, daily.csv, monthly.csv, totals.json, da_vs_rt.csv, charts/*.png}"
+    "{intervals.parquet, daily.csv, monthly.csv, totals.json, da_vs_rt.csv, charts/*.png; "
+    "revenue_stack.csv, settlement.csv with reserves or standby DR}"
 )
 
 
@@ -220,6 +223,8 @@ def backtest_command(
 
         write_charts(result)
     console.print(summary_table(result))
+    for line in write_revenue(result):
+        console.print(line, highlight=False)
     for line in result.run["notes"]:
         err.print(f"note: {line}", highlight=False)
     console.print(f"wrote {out_dir}/: {WRITTEN}", highlight=False)
@@ -237,6 +242,28 @@ def backtest_command(
             err=True,
         )
         raise typer.Exit(EXIT_AT_RISK)
+
+
+def write_revenue(result: BacktestResult) -> list[str]:
+    """For sites that sell reserves or standby DR: each scenario's revenue stack
+    (``revenue_stack.csv``: USD and USD per MW of installed mining per stream) and settlement
+    statement (``settlement.csv``: per product and provider, per commitment), written next to
+    its other files; the lines to print."""
+    lines = []
+    for name, scn in result.scenarios.items():
+        site = scn.site
+        if not (site.reserve_products or site.standby_dr):
+            continue
+        frame = scn.intervals()
+        stack = revenue_stack(site, frame)
+        table = pd.DataFrame({"usd": stack, "usd_per_mw_mining": per_mw_of_mining(site, stack)})
+        statement = settlement_statement(site, frame)
+        if scn.folder is not None:
+            atomic_write_text(scn.folder / "revenue_stack.csv", table.to_csv(index_label="stream"))
+            atomic_write_text(scn.folder / "settlement.csv", statement.to_csv(index=False))
+        shown = ", ".join(f"{k} {v:,.0f}" for k, v in stack.items() if abs(v) >= 0.5)
+        lines.append(f"revenue stack {name} (USD): {shown}")
+    return lines
 
 
 def _period(site: Site, date_from: str, date_to: str) -> tuple[pd.Timestamp, pd.Timestamp]:
