@@ -39,6 +39,8 @@ MODELS: list[tuple[type[BaseModel], str]] = [
     (config.DemandResponseEvent, "each item of `dr_events`"),
     (config.DemandCharge, "`demand_charge`"),
     (config.CoincidentPeak, "`coincident_peak`"),
+    (config.ReserveProduct, "each item of `reserve_products`"),
+    (config.StandbyCommitment, "each item of `standby_dr`"),
 ]
 
 

@@ -261,6 +261,11 @@ def write_revenue(result: BacktestResult) -> list[str]:
         if scn.folder is not None:
             atomic_write_text(scn.folder / "revenue_stack.csv", table.to_csv(index_label="stream"))
             atomic_write_text(scn.folder / "settlement.csv", statement.to_csv(index=False))
+            from dispatch.report_revenue import revenue_stack_figure
+
+            charts = scn.folder / "charts"
+            charts.mkdir(exist_ok=True)
+            revenue_stack_figure(site, frame).savefig(charts / "revenue_stack.png", dpi=100)
         shown = ", ".join(f"{k} {v:,.0f}" for k, v in stack.items() if abs(v) >= 0.5)
         lines.append(f"revenue stack {name} (USD): {shown}")
     return lines
