@@ -3,11 +3,14 @@
 A shortfall interval is explained by every supply that was at its limit there, found from
 the schedule's own columns (never from a fixed list)::
 
-    import limit      grid_import_mw[t] >= import_limit_mw - tol
+    import limit      grid_import_mw[t] >= import_limit_mw - tol     (a site with a grid)
+    no grid           the site has no grid (import limit 0): named in every interval
     DR cap            an event active at t and grid_import_mw[t] >= its import cap - tol
     genset capacity   output_mw[t] >= units x unit capacity - tol
     fuel budget       the genset below capacity and the local day's fuel >= budget - tol
                       (what was burnt before the plan counts on the first day)
+    gas supply        the supply's gas is all burnt: flared_mmbtu[t] <= tol
+    solar/wind/hydro  solar_mw[t] >= solar_available_mw[t] - tol (all that is available)
     battery power     discharge_mw[t] >= power_mw - tol
     battery energy    soc_mwh[t] <= soc_min_frac x energy_mwh + tol (empty)
     price above VOLL  none of the above, and price + import adder > value of lost load:
@@ -43,8 +46,12 @@ def binding_limits(
 
     grid = col("grid_import_mw")
     limit = site.grid.import_limit_mw
-    for i in np.flatnonzero(grid >= limit - LIMIT_TOL):
-        found[i].append(f"the grid import limit ({limit:,.1f} MW)")
+    if site.has_grid:
+        for i in np.flatnonzero(grid >= limit - LIMIT_TOL):
+            found[i].append(f"the grid import limit ({limit:,.1f} MW)")
+    else:
+        for i in range(n):
+            found[i].append("no grid connection")
     for e in site.dr_events:
         active = col(f"dr_{e.name}_active") > 0
         if e.import_cap_mw is None:
@@ -69,6 +76,16 @@ def binding_limits(
             found[i].append(
                 f"genset {g.name}'s fuel budget ({g.fuel_budget_mmbtu_per_day:,.0f} MMBtu/day)"
             )
+    for gs in site.gas_supplies:
+        flared = col(f"gas_{gs.name}_flared_mmbtu")
+        for i in np.flatnonzero(flared <= LIMIT_TOL):
+            flow = col(f"gas_{gs.name}_supply_mmbtu")[i] / site.dt_h
+            found[i].append(f"gas supply {gs.name} ({flow:,.1f} MMBtu/h, all burnt)")
+    if site.solar is not None:
+        kind = site.solar.kind
+        avail = col("solar_available_mw")
+        for i in np.flatnonzero(col("solar_mw") >= avail - LIMIT_TOL):
+            found[i].append(f"{kind} available ({avail[i]:,.1f} MW)")
     if site.battery is not None:
         b = site.battery
         for i in np.flatnonzero(col("battery_discharge_mw") >= b.power_mw - LIMIT_TOL):

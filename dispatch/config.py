@@ -45,7 +45,9 @@ class _Model(BaseModel):
 class Grid(_Model):
     """The interconnection: limits and the adders on the energy price."""
 
-    import_limit_mw: float = Field(gt=0, description="maximum import from the grid, MW")
+    import_limit_mw: NonNeg = Field(
+        description="maximum import from the grid, MW (0: an off-grid or export-only site)"
+    )
     export_limit_mw: NonNeg = Field(0.0, description="maximum export to the grid, MW (0: none)")
     import_adder_usd_per_mwh: NonNeg = Field(
         0.0, description="added to the energy price on import (fees, TDSP charges), USD/MWh"
@@ -246,13 +248,21 @@ class Genset(_Model):
     heat_rate_mmbtu_per_mwh: float = Field(
         gt=0, description="fuel burnt per MWh generated, MMBtu/MWh"
     )
-    fuel_price_usd_per_mmbtu: NonNeg = Field(description="fuel price, USD/MMBtu")
+    fuel_price_usd_per_mmbtu: NonNeg = Field(
+        description=(
+            "fuel price, USD/MMBtu (with fuel_supply: a cost on top of the supply's gas price, "
+            "e.g. gas conditioning; often 0)"
+        )
+    )
     variable_om_usd_per_mwh: NonNeg = Field(0.0, description="variable O&M per MWh generated")
     startup_cost_usd_per_unit: NonNeg = Field(0.0, description="cost per unit start, USD")
     fuel_budget_mmbtu_per_day: NonNeg | None = Field(
         None, description="fuel available per site-local day (stranded or flare gas), MMBtu"
     )
     units_initially_on: int = Field(0, ge=0, description="units running at the start")
+    fuel_supply: Name | None = Field(
+        None, description="name of the gas_supplies entry this genset burns (none: bought fuel)"
+    )
 
     @model_validator(mode="after")
     def _check_units(self) -> Genset:
@@ -264,9 +274,68 @@ class Genset(_Model):
 
 
 class Solar(_Model):
-    """On-site solar (or wind): curtailable, no marginal cost."""
+    """On-site solar, wind or hydro: curtailable output up to an available series.
 
-    capacity_mw: float = Field(gt=0, description="nameplate AC capacity, MW")
+    ``capacity_mw`` times the ``solar_cf`` input (0..1) is what the site may take in each
+    interval: sunshine or wind, a hydro plant's surplus under a supply contract (a
+    Paraguay-like tariff per MWh taken) or a wind farm's curtailed output sold to the site.
+    """
+
+    capacity_mw: float = Field(gt=0, description="nameplate AC capacity (or contracted MW), MW")
+    kind: Literal["solar", "wind", "hydro"] = Field(
+        "solar", description="what the supply is, for reports (the model treats all alike)"
+    )
+    tariff_usd_per_mwh: float = Field(
+        0.0,
+        ge=-1e4,
+        description="price paid per MWh taken (a hydro-surplus or curtailed-wind contract; 0: own)",
+    )
+
+
+class GasSupply(_Model):
+    """A gas supply at the site: a well's associated gas (MMBtu per hour), burnt by the
+    gensets that name it in ``fuel_supply``; what they do not burn is flared.
+
+    The flow is a series (input ``gas_flow``, in MMBtu/h, or in Mcf/day converted with
+    ``heating_value_mmbtu_per_mcf``) or the constant ``flow_mmbtu_per_h``.  The gas price per
+    MMBtu burnt is ``price_usd_per_mmbtu + index_price_share x gas_price[t]`` (the fuel-price
+    input, e.g. Henry Hub): a flare-gas contract is often a fixed price near zero, negative
+    when the producer pays to avoid flaring, or a share of an index.  The emission
+    parameters feed :mod:`dispatch.emissions` (docs/stranded.md states the sources).
+    All energies are higher heating value (HHV), as US heat rates are.
+    """
+
+    name: Name
+    flow_mmbtu_per_h: NonNeg | None = Field(
+        None, description="constant gas flow when no gas_flow series is given, MMBtu/h"
+    )
+    price_usd_per_mmbtu: float = Field(
+        0.0, description="fixed gas price per MMBtu burnt, USD/MMBtu (may be 0 or negative)"
+    )
+    index_price_share: float = Field(
+        0.0, ge=0, le=2, description="share of the gas_price input (e.g. Henry Hub) paid, 0..2"
+    )
+    heating_value_mmbtu_per_mcf: float = Field(
+        1.037,
+        gt=0.5,
+        le=3.0,
+        description="gas heating value (HHV), MMBtu per Mcf: converts Mcf/day flows (EIA 1.037)",
+    )
+    methane_mole_frac: Frac = Field(
+        0.80, description="methane share of the gas by volume (use the gas analysis)"
+    )
+    flare_destruction_frac: Frac = Field(
+        0.98, description="share of the methane a flare destroys (EPA assumption 0.98)"
+    )
+    engine_destruction_frac: Frac = Field(
+        0.995, description="share of the methane a genset destroys (1 - methane slip)"
+    )
+    co2_kg_per_mmbtu: NonNeg = Field(
+        53.06, description="CO2 from burning one MMBtu, kg/MMBtu (EPA natural gas 53.06)"
+    )
+    methane_gwp: float = Field(
+        29.8, gt=0, le=200, description="global warming potential of methane (AR6 GWP100 29.8)"
+    )
 
 
 class DemandResponseEvent(_Model):
@@ -407,7 +476,10 @@ class Site(_Model):
     name: str = Field(description="site name, for reports")
     timezone: str = Field(description="IANA timezone of the site, e.g. America/Chicago")
     interval_minutes: Literal[5, 15, 60] = Field(15, description="interval length, minutes")
-    grid: Grid
+    grid: Grid = Field(
+        default_factory=lambda: Grid(import_limit_mw=0.0),
+        description="the interconnection (absent or null: an off-grid site, import limit 0)",
+    )
     hpc_halls: list[HpcHall] = Field(default_factory=list, description="firm AI/HPC halls")
     fleets: list[MinerFleet] = Field(default_factory=list, description="mining fleets")
     battery: Battery | None = None
@@ -426,6 +498,9 @@ class Site(_Model):
     )
     value_of_lost_load_usd_per_mwh: float = Field(
         50_000.0, gt=0, description="penalty per MWh of HPC load not served, USD/MWh"
+    )
+    gas_supplies: list[GasSupply] = Field(
+        default_factory=list, description="gas supplies (associated gas) the gensets burn"
     )
 
     @field_validator("timezone")
@@ -519,6 +594,53 @@ class Site(_Model):
             if len(set(p.providers)) != len(p.providers):
                 raise ValueError(f"{where}: a provider is listed twice")
         return self
+
+    @field_validator("grid", mode="before")
+    @classmethod
+    def _null_grid(cls, value: Any) -> Any:
+        """``grid: null`` in a site file is an off-grid site, like leaving ``grid`` out."""
+        return Grid(import_limit_mw=0.0) if value is None else value
+
+    @model_validator(mode="after")
+    def _check_off_grid(self) -> Site:
+        """Gas supplies named once and used by a genset that names them; an off-grid site
+        has no grid tariffs, and a site with no supply at all is refused."""
+        supplies = {gs.name for gs in self.gas_supplies}
+        if len(supplies) != len(self.gas_supplies):
+            raise ValueError("gas_supplies: two supplies share a name")
+        for i, g in enumerate(self.gensets):
+            if g.fuel_supply is not None and g.fuel_supply not in supplies:
+                known = ", ".join(sorted(supplies)) or "none"
+                raise ValueError(
+                    f"gensets[{i}] ({g.name}).fuel_supply: {g.fuel_supply!r} is not a "
+                    f"gas_supplies name (known: {known})"
+                )
+        for k, gs in enumerate(self.gas_supplies):
+            if not any(g.fuel_supply == gs.name for g in self.gensets):
+                raise ValueError(
+                    f"gas_supplies[{k}] ({gs.name}): no genset burns it; set fuel_supply: "
+                    f"{gs.name} on a genset"
+                )
+        if self.has_grid:
+            return self
+        for group in ("dr_events", "demand_charge", "coincident_peak"):
+            if getattr(self, group):
+                raise ValueError(
+                    f"{group}: the site has no grid (grid absent or import_limit_mw 0), so it "
+                    f"has no import to charge or curtail; remove {group} or give the grid"
+                )
+        if not self.gensets and self.solar is None:
+            raise ValueError(
+                "the site has no supply at all: no grid (grid absent or import_limit_mw 0), "
+                "no gensets and no solar/wind/hydro; give grid.import_limit_mw > 0, a genset "
+                "or solar"
+            )
+        return self
+
+    @property
+    def has_grid(self) -> bool:
+        """The site can import from a grid (``grid.import_limit_mw > 0``)."""
+        return self.grid.import_limit_mw > 0
 
     @property
     def dt_h(self) -> float:
@@ -664,6 +786,7 @@ MAGNITUDE_LIMITS: tuple[tuple[str, float], ...] = (
     ("_th_s", 1e6),
     ("_mmbtu_per_mwh", 100.0),
     ("_mmbtu_per_day", 1e7),
+    ("_mmbtu_per_h", 1e6),
     ("_minutes", 525_600.0),  # a year
     ("_usd_per_mmbtu", 1e4),
     ("_usd_per_mwh", 1e7),
@@ -699,6 +822,7 @@ __all__ = [
     "CoincidentPeak",
     "DemandCharge",
     "DemandResponseEvent",
+    "GasSupply",
     "Genset",
     "Grid",
     "HpcHall",

@@ -23,7 +23,10 @@ SERIES_FIELDS = (
     "solar_cf",
     "cp_probability",
     "rt_price_usd_per_mwh",
+    "gas_price_usd_per_mmbtu",
 )
+#: Inputs held as frames, one column per hall or supply.
+FRAME_FIELDS = ("hpc_it_load_mw", "gas_flow_mmbtu_per_h")
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,10 @@ class Inputs:
     - ``reserve_price_usd_per_mw_h``: clearing price per reserve product (keys: the site's
       ``reserve_products`` names), USD per MW-h; required for every product the site has.
     - ``sources``: where each series came from (file and column), for reports.
+    - ``gas_flow_mmbtu_per_h``: flow per gas supply (columns named after the supplies),
+      MMBtu/h, >= 0; a supply without a column uses its constant ``flow_mmbtu_per_h``.
+    - ``gas_price_usd_per_mmbtu``: the gas index price (e.g. Henry Hub) the supplies'
+      ``index_price_share`` applies to, USD/MMBtu.
     """
 
     price_usd_per_mwh: pd.Series
@@ -50,6 +57,8 @@ class Inputs:
     rt_price_usd_per_mwh: pd.Series | None = None
     reserve_price_usd_per_mw_h: Mapping[str, pd.Series] = field(default_factory=dict)
     sources: Mapping[str, str] = field(default_factory=dict)
+    gas_flow_mmbtu_per_h: pd.DataFrame | None = None
+    gas_price_usd_per_mmbtu: pd.Series | None = None
 
     def __post_init__(self) -> None:
         index = self.price_usd_per_mwh.index
@@ -57,11 +66,11 @@ class Inputs:
             raise DataError("price_usd_per_mwh: index must be tz-aware interval starts")
         if len(index) == 0:
             raise DataError("price_usd_per_mwh: no intervals")
-        for name in (*SERIES_FIELDS[1:], "hpc_it_load_mw"):
+        for name in (*SERIES_FIELDS[1:], *FRAME_FIELDS):
             obj = getattr(self, name)
             if obj is not None and not obj.index.equals(index):
                 raise DataError(f"{name}: index differs from price_usd_per_mwh's index")
-        for name in (*SERIES_FIELDS, "hpc_it_load_mw"):
+        for name in (*SERIES_FIELDS, *FRAME_FIELDS):
             obj = getattr(self, name)
             if obj is None:
                 continue
@@ -130,12 +139,15 @@ class Inputs:
                 frame[f"hpc_it_{hall}_mw"] = self.hpc_it_load_mw[hall]
         for product, series in self.reserve_price_usd_per_mw_h.items():
             frame[f"reserve_{product}_price_usd_per_mw_h"] = series
+        if self.gas_flow_mmbtu_per_h is not None:
+            for supply in self.gas_flow_mmbtu_per_h.columns:
+                frame[f"gas_flow_{supply}_mmbtu_per_h"] = self.gas_flow_mmbtu_per_h[supply]
         return frame
 
     def _map(self, fn) -> Inputs:  # type: ignore[no-untyped-def]
         changes = {
             name: fn(getattr(self, name))
-            for name in (*SERIES_FIELDS, "hpc_it_load_mw")
+            for name in (*SERIES_FIELDS, *FRAME_FIELDS)
             if getattr(self, name) is not None
         }
         changes["reserve_price_usd_per_mw_h"] = {

@@ -203,11 +203,18 @@ def _within(
 
 
 def energy_value_usd(site: Site, data: PlanData) -> float:
-    """The scale of money a plan moves: import limit x |price| summed over the horizon, USD.
+    """The scale of money a plan moves: import limit x |price| summed over the horizon, USD
+    (off-grid: the fleets' nameplate mining revenue over the horizon).
 
     ``mip_rel_gap`` times this is the absolute MIP gap (see :class:`SolveOptions`).
     """
-    return float(np.abs(data.price_usd_per_mwh).sum() * site.grid.import_limit_mw * data.dt_h)
+    grid = float(np.abs(data.price_usd_per_mwh).sum() * site.grid.import_limit_mw * data.dt_h)
+    if grid > 0:
+        return grid
+    # off-grid (or zero prices): the fleets' revenue at full power over the horizon
+    hashprice = float(np.mean(data.hashprice_usd_per_ph_day))
+    th_s = sum(f.containers * f.container_hashrate_th_s for f in site.fleets)
+    return hashprice / 1000 * th_s * data.n * data.dt_h / 24
 
 
 def plan_data(site: Site, inputs: Inputs, state: SiteState, mode: Mode) -> PlanData:
@@ -267,6 +274,8 @@ def plan_data(site: Site, inputs: Inputs, state: SiteState, mode: Mode) -> PlanD
     if (it.to_numpy() < 0).any():
         raise DataError("hpc_it_load_mw: IT load must not be negative")
     halls = {h.name: it[h.name].to_numpy(dtype=float) * h.pue for h in site.hpc_halls}
+    gas_flow = _gas_flow(site, inputs)
+    gas_price = inputs.gas_price_usd_per_mmbtu
     return PlanData(
         horizon=horizon,
         price_usd_per_mwh=inputs.price_usd_per_mwh.to_numpy(dtype=float),
@@ -281,4 +290,38 @@ def plan_data(site: Site, inputs: Inputs, state: SiteState, mode: Mode) -> PlanD
         reserve_price_usd_per_mw_h={
             name: series.to_numpy(dtype=float) for name, series in given.items()
         },
+        gas_flow_mmbtu_per_h=gas_flow,
+        gas_price_usd_per_mmbtu=None if gas_price is None else gas_price.to_numpy(dtype=float),
     )
+
+
+def _gas_flow(site: Site, inputs: Inputs) -> dict[str, np.ndarray]:
+    """Flow per gas supply, MMBtu/h: the input column where given, else the constant."""
+    given = inputs.gas_flow_mmbtu_per_h
+    names = {gs.name for gs in site.gas_supplies}
+    if given is not None:
+        extra = [c for c in given.columns if c not in names]
+        if extra:
+            raise DataError(
+                f"gas_flow_mmbtu_per_h: column(s) {', '.join(map(str, extra))} name no "
+                f"gas_supplies entry of the site ({', '.join(sorted(names)) or 'none'})"
+            )
+    out = {}
+    for gs in site.gas_supplies:
+        if given is not None and gs.name in given.columns:
+            flow = given[gs.name].to_numpy(dtype=float)
+        elif gs.flow_mmbtu_per_h is not None:
+            flow = np.full(len(inputs.index), gs.flow_mmbtu_per_h)
+        else:
+            raise DataError(
+                f"gas_supplies {gs.name}: no gas flow: give a gas_flow series (MMBtu/h or "
+                "Mcf/day) or flow_mmbtu_per_h in the site file"
+            )
+        if np.any(flow < 0):
+            bad = int(np.argmax(flow < 0))
+            raise DataError(
+                f"gas_flow {gs.name}: flow must not be negative, got {flow[bad]:g} MMBtu/h at "
+                f"{inputs.index[bad]}"
+            )
+        out[gs.name] = flow
+    return out

@@ -16,6 +16,7 @@ from dispatch.assets.coincident_peak import CoincidentPeakAsset
 from dispatch.assets.demand_charge import DemandChargeAsset
 from dispatch.assets.demand_response import DemandResponseAsset
 from dispatch.assets.fleet import FleetAsset
+from dispatch.assets.gas_supply import GasSupplyAsset
 from dispatch.assets.genset import GensetAsset
 from dispatch.assets.grid import GridAsset
 from dispatch.assets.hpc import HpcAsset
@@ -23,7 +24,7 @@ from dispatch.assets.reserves import ReservesAsset
 from dispatch.assets.solar import SolarAsset
 from dispatch.assets.standby_dr import StandbyDrAsset
 from dispatch.assets.swing_headroom import SwingHeadroomAsset
-from dispatch.config import Site
+from dispatch.config import Genset, Site
 
 _FACTORIES: tuple[Callable[[Site], list[Asset]], ...] = (
     lambda s: [GridAsset(s.grid)],
@@ -41,7 +42,12 @@ _FACTORIES: tuple[Callable[[Site], list[Asset]], ...] = (
     lambda s: [ReservesAsset(tuple(s.reserve_products), s)] if s.reserve_products else [],
     lambda s: [StandbyDrAsset(tuple(s.standby_dr), s)] if s.standby_dr else [],
     lambda s: [SwingHeadroomAsset(s)] if any(h.swing_frac > 0 for h in s.hpc_halls) else [],
+    lambda s: [GasSupplyAsset(gs, _burners(s, gs.name), s.dt_h) for gs in s.gas_supplies],
 )
+
+
+def _burners(site: Site, supply: str) -> tuple[Genset, ...]:
+    return tuple(g for g in site.gensets if g.fuel_supply == supply)
 
 
 def assets_for(site: Site) -> list[Asset]:

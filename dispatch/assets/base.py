@@ -75,6 +75,9 @@ class PlanData:
     soc_hold_index: int | None = None  # the battery is back at its target after this interval
     # clearing price per reserve product, USD per MW-h (empty without reserve products)
     reserve_price_usd_per_mw_h: Mapping[str, np.ndarray] = field(default_factory=dict)
+    # gas flow per gas supply (MMBtu/h) and the gas index price (USD/MMBtu), if any
+    gas_flow_mmbtu_per_h: Mapping[str, np.ndarray] = field(default_factory=dict)
+    gas_price_usd_per_mmbtu: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -101,6 +104,7 @@ class Context:
     # MW sold once cannot be sold or held again
     reserve_offer_mw: dict[str, Any] = field(default_factory=dict)
     standby_held_mw: Any = None  # MW held for standby DR in t (set by the standby DR asset)
+    genset_output_mw: dict[str, Any] = field(default_factory=dict)  # set by each genset
 
 
 Coef = float | np.ndarray | pyo.Param

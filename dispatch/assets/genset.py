@@ -59,6 +59,7 @@ class GensetAsset(AssetDefaults):
         b.output_mw = pyo.Var(T, bounds=(0, cap * g.units))
         b.unit_starts = pyo.Var(T, bounds=(0, g.units))
         b.output_max = pyo.Constraint(T, rule=lambda b, t: b.output_mw[t] <= cap * b.units_on[t])
+        ctx.genset_output_mw[g.name] = b.output_mw
         if g.min_load_frac > 0:
             b.output_min = pyo.Constraint(
                 T, rule=lambda b, t: b.output_mw[t] >= g.min_load_frac * cap * b.units_on[t]

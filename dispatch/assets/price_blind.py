@@ -11,8 +11,13 @@ it simply runs fewer.  Symbols, per interval ``t``::
     gen_firm_g        what genset g can supply all day: units x C, or with a daily fuel
                       budget B, min(units x C, B / (HR x 24 h))  (the output the budget
                       sustains around the clock)
+    gen_gas_s[t]      what the gensets on gas supply s can supply in interval t:
+                      min(sum of their gen_firm_g, flow_s[t] / max HR_g)  (the worst heat
+                      rate, so the gas is enough whichever of them runs); gensets on a
+                      supply are not in sum_g gen_firm_g
     hpc[t]            HPC facility load, MW
-    room[t]           = max(0, L + solar_avail[t] + sum_g gen_firm_g - hpc[t])    hostable MW
+    room[t]           = max(0, L + solar_avail[t] + sum_g gen_firm_g + sum_s gen_gas_s[t]
+                             - hpc[t])                                       hostable MW
     full_f            one container of fleet f at full power: max_frac P + aux (or P + aux)
 
 Fleets are served in order of efficiency (J/TH at full power, lowest first), each taking
@@ -40,7 +45,8 @@ from __future__ import annotations
 import numpy as np
 
 from dispatch.assets.base import PlanData
-from dispatch.config import MinerFleet, Site
+from dispatch.assets.gas_supply import gas_flow_mmbtu_per_h
+from dispatch.config import Genset, MinerFleet, Site
 from dispatch.horizon import local_timestamp
 
 #: Containers are counted with this slack on the hostable MW (float round-off).
@@ -55,21 +61,37 @@ def full_power_mw(f: MinerFleet) -> float:
 
 
 def firm_generation_mw(site: Site) -> float:
-    """What the gensets can supply around the clock, MW (see the module docstring)."""
-    total = 0.0
-    for g in site.gensets:
-        cap = g.units * g.unit_capacity_mw
-        if g.fuel_budget_mmbtu_per_day is not None:
-            cap = min(cap, g.fuel_budget_mmbtu_per_day / (g.heat_rate_mmbtu_per_mwh * 24.0))
-        total += cap
+    """What the gensets not on a gas supply can supply around the clock, MW (see the module
+    docstring)."""
+    return sum(_firm_mw(g) for g in site.gensets if g.fuel_supply is None)
+
+
+def gas_generation_mw(site: Site, data: PlanData) -> np.ndarray:
+    """``sum_s gen_gas_s[t]``: what the gensets on gas supplies can supply, MW."""
+    total = np.zeros(data.n)
+    for gs in site.gas_supplies:
+        burners = [g for g in site.gensets if g.fuel_supply == gs.name]
+        cap = sum(_firm_mw(g) for g in burners)
+        worst = max(g.heat_rate_mmbtu_per_mwh for g in burners)
+        total += np.minimum(cap, gas_flow_mmbtu_per_h(gs, data) / worst)
     return total
 
 
+def _firm_mw(g: Genset) -> float:
+    cap = g.units * g.unit_capacity_mw
+    if g.fuel_budget_mmbtu_per_day is not None:
+        cap = min(cap, g.fuel_budget_mmbtu_per_day / (g.heat_rate_mmbtu_per_mwh * 24.0))
+    return cap
+
+
 def hostable_mw(
-    site: Site, hpc_mw: np.ndarray, solar_available_mw: np.ndarray | None
+    site: Site,
+    hpc_mw: np.ndarray,
+    solar_available_mw: np.ndarray | None,
+    gas_mw: np.ndarray | float = 0.0,
 ) -> np.ndarray:
     """``room[t]``: MW the site can give miners beside the HPC load, never below 0."""
-    supply = site.grid.import_limit_mw + firm_generation_mw(site)
+    supply = site.grid.import_limit_mw + firm_generation_mw(site) + gas_mw
     room = supply - np.asarray(hpc_mw, dtype=float)
     if solar_available_mw is not None:
         room = room + solar_available_mw
@@ -130,7 +152,7 @@ def price_blind_schedule(
     if site.solar is not None and data.solar_cf is not None:
         solar = np.clip(data.solar_cf, 0.0, 1.0) * site.solar.capacity_mw
     avail = {f.name: available_containers(f, site, data) for f in site.fleets}
-    caps = ceilings(site, hostable_mw(site, hpc, solar), avail)
+    caps = ceilings(site, hostable_mw(site, hpc, solar, gas_generation_mw(site, data)), avail)
     out = {}
     for f in site.fleets:
         fs = data.state.fleet(f.name, f.containers_initially_on)

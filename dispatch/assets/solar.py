@@ -1,11 +1,16 @@
-"""On-site solar (or wind): curtailable output up to what is available, no marginal cost.
+"""On-site solar, wind or hydro: curtailable output up to what is available.
 
 Symbols (block ``solar``)::
 
     available_mw[t] = solar_cf[t] * capacity_mw        (0 in the fallback plan)
     output_mw[t]   in [0, available_mw[t]]           bound set per plan
 
-    injection[t] = output_mw[t]
+    injection[t]       = output_mw[t]
+    renewable_cost[t]  = -tariff_usd_per_mwh * dt * output_mw[t]     (only when the tariff != 0)
+
+The same asset is a hydro-surplus contract (``kind: hydro``, the available series = the
+surplus MW offered, the tariff = the contract price per MWh taken) or a curtailed-wind
+offtake (``kind: wind``, the series = the MW the farm would otherwise curtail).
 """
 
 from __future__ import annotations
@@ -15,7 +20,15 @@ from dataclasses import dataclass
 import numpy as np
 import pyomo.environ as pyo
 
-from dispatch.assets.base import AssetDefaults, Context, Mode, PlanData, Values, set_bounds
+from dispatch.assets.base import (
+    AssetDefaults,
+    Context,
+    Mode,
+    PlanData,
+    Term,
+    Values,
+    set_bounds,
+)
 from dispatch.config import Solar
 
 
@@ -38,6 +51,13 @@ class SolarAsset(AssetDefaults):
 
     def injection_mw(self, b: pyo.Block, t: int):  # type: ignore[no-untyped-def]
         return b.output_mw[t]
+
+    def terms(self, b: pyo.Block, ctx: Context) -> list[Term]:
+        tariff = self.spec.tariff_usd_per_mwh
+        if tariff == 0:
+            return []
+        coef = -tariff * ctx.horizon.dt_h
+        return [Term("renewable_cost", "renewable_cost", ((coef, b.output_mw),))]
 
     def columns(self, v: Values, data: PlanData) -> dict[str, np.ndarray]:
         return {"solar_mw": v["output_mw"], "solar_available_mw": self.available_mw(data)}

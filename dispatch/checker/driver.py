@@ -36,6 +36,7 @@ from dispatch.checker import (
     demand_charge,
     demand_response,
     fleet,
+    gas_supply,
     genset,
     grid,
     hpc,
@@ -65,6 +66,7 @@ RULE_SETS: tuple[RuleSet, ...] = (
     reserves.RULES,
     standby_dr.RULES,
     swing_headroom.RULES,
+    gas_supply.RULES,
 )
 
 # the columns every schedule has: the power balance's and the site totals'

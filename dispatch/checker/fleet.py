@@ -57,7 +57,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from dispatch.checker.base import INTEGER_TOL, Context, RuleSet
-from dispatch.config import MinerFleet, Site
+from dispatch.config import Genset, MinerFleet, Site
 from dispatch.state import FleetState
 
 _COLUMNS = (
@@ -298,17 +298,26 @@ def _dynamics(ctx: Context, f: MinerFleet, on: np.ndarray, avail: np.ndarray) ->
 def _price_blind_ceiling(ctx: Context, f: MinerFleet, avail: np.ndarray) -> np.ndarray:
     """Containers of ``f`` the site can host beside the HPC load (price_blind mode)::
 
-        room[t] = max(0, import_limit + solar available[t] + sum_g firm_g - hpc[t])
-        firm_g  = units x capacity, or min(that, fuel budget / (heat rate x 24 h))
+        room[t] = max(0, import_limit + solar available[t] + sum_g firm_g
+                      + sum_s min(sum of firm_g on s, flow_s[t] / max heat rate on s) - hpc[t])
+        firm_g  = units x capacity, or min(that, fuel budget / (heat rate x 24 h)); the first
+                  sum is over gensets without a gas supply, the second over gas supplies s
 
     shared by whole containers at full power, the lowest J/TH fleet first."""
     site = ctx.site
-    firm = 0.0
-    for g in site.gensets:
+
+    def firm_mw(g: Genset) -> float:
         cap = g.units * g.unit_capacity_mw
         if g.fuel_budget_mmbtu_per_day is not None:
             cap = min(cap, g.fuel_budget_mmbtu_per_day / (g.heat_rate_mmbtu_per_mwh * 24))
-        firm += cap
+        return cap
+
+    firm = sum(firm_mw(g) for g in site.gensets if g.fuel_supply is None) + np.zeros(ctx.n)
+    for gs in site.gas_supplies:  # gensets on a gas supply: what its flow sustains
+        burners = [g for g in site.gensets if g.fuel_supply == gs.name]
+        worst = max(g.heat_rate_mmbtu_per_mwh for g in burners)
+        flow = ctx.c(f"gas_{gs.name}_supply_mmbtu") / ctx.dt
+        firm = firm + np.minimum(sum(firm_mw(g) for g in burners), flow / worst)
     room = site.grid.import_limit_mw + firm - ctx.c("hpc_load_mw")
     if "solar_available_mw" in ctx.s:
         room = room + ctx.c("solar_available_mw")

@@ -8,7 +8,11 @@ rule        what must hold                                                      
 ``mode``    fallback: solar = 0                                                     MW
 ==========  ======================================================================  =====
 
-No profit term of its own.  Solar output is supply in the power balance.
+Profit term (USD per interval), only when the tariff is not 0 (a hydro or wind contract)::
+
+    renewable_cost = -tariff_usd_per_mwh * solar * dt
+
+Solar (wind, hydro) output is supply in the power balance.
 """
 
 from __future__ import annotations
@@ -47,6 +51,9 @@ def check(ctx: Context) -> None:
         tol,
         "the fallback's 0 MW" if ctx.mode == "fallback" else "the available MW",
     )
+    if s.tariff_usd_per_mwh != 0:
+        coef = s.tariff_usd_per_mwh * ctx.dt
+        ctx.profit("renewable_cost", -coef * out, ctx.money_tol(coef, out))
 
 
 RULES = RuleSet(check=check, columns=columns, supply_mw=supply_mw)
