@@ -70,7 +70,16 @@ LIMITS: dict[str, tuple[float, float, bool]] = {
     "solar_cf": (0.0, 1.0, False),
     "cp_probability": (0.0, 1.0, False),
     "hpc_it_load_mw": (0.0, 1e4, False),
+    "gas_flow_mmbtu_per_h": (0.0, 1e6, False),
+    "gas_price_usd_per_mmbtu": (-1e3, 1e3, False),
 }
+#: Most consecutive calendar days a gas price published on trading days may be missing
+#: (a weekend plus a holiday, or Christmas to the next trading day); each holds the last
+#: trading day's price.
+GAS_PRICE_MAX_FILL_DAYS = 4
+#: A gas-flow column whose name ends with this is in Mcf/day (converted with the supply's
+#: heating value); otherwise MMBtu/h.
+MCF_PER_DAY_SUFFIX = "mcf_per_day"
 #: A series whose median absolute value is below this is probably in a unit 1000x too
 #: large: (field, likely unit, the fix).
 UNIT_HINTS: dict[str, tuple[float, str, str]] = {
@@ -259,7 +268,7 @@ def align(
 def load_inputs(
     site: Site,
     *,
-    prices: Source,
+    prices: Source | float | None = None,
     hashprice: Source | float,
     hpc_load: Source | float | None = None,
     solar: Source | None = None,
@@ -269,6 +278,8 @@ def load_inputs(
     end: str | dt.date | dt.datetime | pd.Timestamp | None = None,
     location: str | None = None,
     reserve_prices: Mapping[str, Source | tuple[Source, str]] | None = None,
+    gas_flow: Source | float | None = None,
+    gas_price: Source | float | None = None,
 ) -> Inputs:
     """Read, check and align every input of a site.
 
@@ -278,7 +289,9 @@ def load_inputs(
         The site: its timezone and interval length fix the index.
     prices
         Energy price, USD/MWh (any layout of :func:`read_series`; ``location`` picks the
-        settlement point).  May be negative (ERCOT floor -250) or high (cap 5,000 and more).
+        settlement point), or a constant.  May be negative (ERCOT floor -250) or high (cap
+        5,000 and more).  Required when the site has a grid; an off-grid site (no grid, or
+        import limit 0) may omit it: its energy price column is then 0 (no market price).
     hashprice
         USD/PH/day, a series or a constant number; must be positive.
     hpc_load
@@ -307,6 +320,18 @@ def load_inputs(
         Without a column, the first of :func:`reserve_price_columns` the file has is taken:
         the layout of ``ercot_dam_as_mcpc_2023_samples.csv`` (``rrs_usd_per_mw_h``, ...) and
         gridstatus's (``Responsive Reserves``, ...) are recognised by the product's preset.
+    gas_flow
+        Flow of each gas supply: a file or frame with one column per supply (named after
+        it) or a single column for a site with one supply, or a constant (one supply).  In
+        MMBtu/h, or in Mcf/day when the column name ends with ``mcf_per_day`` (converted
+        with the supply's ``heating_value_mmbtu_per_mcf``: MMBtu/h = Mcf/d x HV / 24).
+        Must be >= 0 and without gaps.  Supplies without a column use ``flow_mmbtu_per_h``.
+        Without prices, its timestamps set the horizon when ``start``/``end`` are omitted.
+    gas_price
+        The gas index price, USD/MMBtu (e.g. Henry Hub daily spot; supplies pay
+        ``index_price_share`` of it).  A daily file published on trading days holds the
+        last trading day's price over weekends and holidays (at most
+        :data:`GAS_PRICE_MAX_FILL_DAYS` days in a row).
 
     Returns
     -------
@@ -327,15 +352,18 @@ def load_inputs(
             "the site has coincident_peak (coincident_peak.charge_usd_per_mw) but no "
             "cp_probability series was given"
         )
-    price_table, price_col, price = _read(prices, "price_usd_per_mwh", tz, location)
-    _check_range(price, "price_usd_per_mwh", price_table.where, price_col)
-    index = _horizon(site, price, price_table.step, start, end)
-    sources = {"price_usd_per_mwh": price_table.describe(price_col)}
-    fields = {
-        "price_usd_per_mwh": align(
-            price, index, name="price_usd_per_mwh", source=sources["price_usd_per_mwh"]
-        )
-    }
+    if prices is None or _is_number(prices):
+        index, fields, sources = _without_price_file(site, prices, gas_flow, start, end)
+    else:
+        price_table, price_col, price = _read(prices, "price_usd_per_mwh", tz, location)
+        _check_range(price, "price_usd_per_mwh", price_table.where, price_col)
+        index = _horizon(site, price, price_table.step, start, end)
+        sources = {"price_usd_per_mwh": price_table.describe(price_col)}
+        fields = {
+            "price_usd_per_mwh": align(
+                price, index, name="price_usd_per_mwh", source=sources["price_usd_per_mwh"]
+            )
+        }
     for field, src, loc in (
         ("hashprice_usd_per_ph_day", hashprice, None),
         ("solar_cf", solar, None),
@@ -349,6 +377,12 @@ def load_inputs(
     hpc, hpc_src = _hpc_load(site, hpc_load, index)
     if hpc_src is not None:
         sources["hpc_it_load_mw"] = hpc_src
+    flow, flow_src = _gas_flow(site, gas_flow, index)
+    if flow_src is not None:
+        sources["gas_flow_mmbtu_per_h"] = flow_src
+    gas_px, gas_px_src = _gas_price(site, gas_price, index)
+    if gas_px_src is not None:
+        sources["gas_price_usd_per_mmbtu"] = gas_px_src
     for field, series in fields.items():
         _warn_unit(field, series, sources.get(field, field))
     return Inputs(
@@ -356,6 +390,8 @@ def load_inputs(
         hpc_it_load_mw=hpc,
         reserve_price_usd_per_mw_h=reserves,
         sources=sources,
+        gas_flow_mmbtu_per_h=flow,
+        gas_price_usd_per_mmbtu=gas_px,
     )
 
 
@@ -434,6 +470,145 @@ def _reserve_prices(
         sources[field] = table.describe(column)
         out[name] = align(native, index, name=field, source=sources[field])
     return out
+
+
+def _without_price_file(
+    site: Site,
+    prices: float | None,
+    gas_flow: Source | float | None,
+    start: object,
+    end: object,
+) -> tuple[pd.DatetimeIndex, dict[str, pd.Series], dict[str, str]]:
+    """The index and the (constant) price of a site given no price file (see load_inputs)."""
+    if prices is None and site.has_grid:
+        raise DataError(
+            "prices: the site has a grid (grid.import_limit_mw > 0), so an energy price "
+            "series is required"
+        )
+    if start is not None and end is not None:
+        index = site_index(site, start, end)  # type: ignore[arg-type]
+    elif gas_flow is not None and not _is_number(gas_flow):
+        table = read_table(gas_flow, name="gas_flow_mmbtu_per_h", tz=site.timezone)  # type: ignore[arg-type]
+        first = table.columns.columns[0]
+        native = _with_freq(table.floats(first), table.step)
+        index = _horizon(site, native, table.step, start, end)
+    else:
+        raise DataError(
+            "no prices file: give start and end (or a gas_flow file) to set the horizon"
+        )
+    value = 0.0 if prices is None else float(prices)
+    _check_range(pd.Series([value]), "price_usd_per_mwh", Where("constant price_usd_per_mwh"))
+    what = "no grid: energy price 0" if prices is None else f"constant {value:g}"
+    series = pd.Series(value, index=index, name="price_usd_per_mwh")
+    return index, {"price_usd_per_mwh": series}, {"price_usd_per_mwh": what}
+
+
+def _gas_flow(
+    site: Site, source: Source | float | None, index: pd.DatetimeIndex
+) -> tuple[pd.DataFrame | None, str | None]:
+    """Flow per gas supply on the index, MMBtu/h, and where it came from (see load_inputs)."""
+    if source is None:
+        return None, None
+    field = "gas_flow_mmbtu_per_h"
+    supplies = {gs.name: gs for gs in site.gas_supplies}
+    if not supplies:
+        raise DataError("gas_flow was given but the site has no gas_supplies")
+    if _is_number(source):
+        if len(supplies) != 1:
+            raise DataError("gas_flow: a constant fits a site with one gas supply; give a file")
+        value = float(source)  # type: ignore[arg-type]
+        _check_range(pd.Series([value]), field, Where(f"constant {field}"))
+        (name,) = supplies
+        return pd.DataFrame({name: value}, index=index), f"constant {value:g} MMBtu/h"
+    table = read_table(source, name=field, tz=site.timezone)  # type: ignore[arg-type]
+    found = list(table.columns.columns)
+
+    def supply_of(column: str) -> str | None:
+        base = column.removesuffix(f"_{MCF_PER_DAY_SUFFIX}").removesuffix("_mmbtu_per_h")
+        return base if base in supplies else None
+
+    named = {c: supply_of(c) for c in found if supply_of(c) is not None}
+    if not named:
+        if len(found) != 1 or len(supplies) != 1:
+            raise DataError(
+                f"{table.where.label}: gas_flow columns ({', '.join(found)}) name no gas "
+                f"supply of the site ({', '.join(supplies)}); give one column per supply"
+            )
+        named = {found[0]: next(iter(supplies))}
+    frame, described = {}, []
+    for column, name in named.items():
+        native = _with_freq(table.floats(column), table.step)
+        if column.endswith(MCF_PER_DAY_SUFFIX):
+            native = native * supplies[name].heating_value_mmbtu_per_mcf / 24.0
+            hv = supplies[name].heating_value_mmbtu_per_mcf
+            what = f"{table.describe(column)} (Mcf/day x {hv:g} MMBtu/Mcf / 24)"
+        else:
+            what = table.describe(column)
+        _check_range(native, field, table.where, column)
+        frame[name] = align(native, index, name=field, source=what)
+        described.append(what)
+    return pd.DataFrame(frame, index=index), ", ".join(described)
+
+
+def _gas_price(
+    site: Site, source: Source | float | None, index: pd.DatetimeIndex
+) -> tuple[pd.Series | None, str | None]:
+    """The gas index price on the index, USD/MMBtu (see load_inputs)."""
+    field = "gas_price_usd_per_mmbtu"
+    if source is None:
+        return None, None
+    if _is_number(source):
+        return _input(source, field, index, site.timezone)
+    if isinstance(source, str | Path) and Path(source).suffix.lower() == ".csv":
+        native, described = _trading_day_prices(Path(source), site.timezone)
+        return align(native, index, name=field, source=described), described
+    return _input(source, field, index, site.timezone)
+
+
+def _trading_day_prices(path: Path, tz: str) -> tuple[pd.Series, str]:
+    """A daily gas price CSV (``trade_date`` or ``date`` + a ``*usd_per_mmbtu`` column, as
+    EIA's Henry Hub file), calendar days filled from the last trading day; a blank price is
+    a day without a published price (EIA's file has one, 2018-01-05) and is filled too."""
+    field = "gas_price_usd_per_mmbtu"
+    try:
+        frame = pd.read_csv(path)
+    except FileNotFoundError:
+        raise DataError(f"{path}: gas price file not found") from None
+    date_col = next((c for c in ("trade_date", "date") if c in frame.columns), None)
+    value_cols = [c for c in frame.columns if str(c).endswith("usd_per_mmbtu")]
+    if date_col is None or len(value_cols) != 1:
+        return _input(path, field, pd.DatetimeIndex([], tz=tz), tz)  # type: ignore[return-value]
+    column = value_cols[0]
+    days = pd.to_datetime(frame[date_col], format="%Y-%m-%d", errors="coerce")
+    if days.isna().any():
+        row = int(np.flatnonzero(days.isna())[0])
+        raise DataError(f"{path}, column {date_col}, row {row + 2}: not a YYYY-MM-DD date")
+    values = pd.to_numeric(frame[column], errors="coerce")
+    wrong = values.isna() & frame[column].notna()
+    if wrong.any():
+        row = int(np.flatnonzero(wrong)[0])
+        raise DataError(f"{path}, column {column}, row {row + 2}: not a number")
+    published = values.notna().to_numpy()  # a blank cell: no price that day (filled)
+    series = pd.Series(values.to_numpy(dtype=float), index=pd.DatetimeIndex(days))[published]
+    if series.index.duplicated().any() or not series.index.is_monotonic_increasing:
+        raise DataError(f"{path}, column {date_col}: dates must be unique and sorted")
+    calendar = pd.date_range(series.index[0], series.index[-1], freq="D")
+    gaps = np.diff(series.index.as_unit("s").asi8) // 86_400 - 1
+    if len(gaps) and gaps.max() > GAS_PRICE_MAX_FILL_DAYS:
+        pos = int(np.argmax(gaps))
+        raise DataError(
+            f"{path}, column {date_col}: {int(gaps[pos])} days missing after "
+            f"{series.index[pos]:%Y-%m-%d} (at most {GAS_PRICE_MAX_FILL_DAYS} non-trading "
+            "days are filled)"
+        )
+    filled = series.reindex(calendar).ffill()
+    local = pd.DatetimeIndex(
+        calendar.tz_localize(tz, ambiguous=True, nonexistent="shift_forward"), freq=None
+    )
+    out = pd.Series(filled.to_numpy(), index=local, name=field)
+    _check_range(out, field, Where(str(path)), column)
+    described = f"{path}, column {column} (trading days; weekends and holidays hold the last price)"
+    return out, described
 
 
 def _warn_unit(field: str, series: pd.Series | None, source: str) -> None:

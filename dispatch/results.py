@@ -23,6 +23,7 @@ import pandas as pd
 from dispatch.assets.base import Asset, Mode, PlanData, Values
 from dispatch.causes import shortfall_cause
 from dispatch.config import Site
+from dispatch.emissions import gas_kpis
 from dispatch.files import atomic_write_text
 from dispatch.inputs import Inputs
 from dispatch.solve import SolveResult, SolveStatus
@@ -353,7 +354,21 @@ def compute_kpis(site: Site, s: pd.DataFrame, data: PlanData) -> dict[str, Any]:
         "hpc_lease_revenue_usd": lease,
         "dr_events": dr,
         "dr_compliance_frac": compliant_intervals / dr_intervals if dr_intervals else 1.0,
+        "gas_supplies": _gas_kpis(site, s),
     }
+
+
+def _gas_kpis(site: Site, s: pd.DataFrame) -> dict[str, Any]:
+    """Per gas supply: MMBtu supplied, burnt, flared, gas cost and t CO2e (see
+    :mod:`dispatch.emissions`); empty without gas supplies."""
+    totals: dict[str, float] = {}
+    for gs in site.gas_supplies:
+        pre = f"gas_{gs.name}_"
+        for x in ("supply_mmbtu", "burnt_mmbtu", "flared_mmbtu", "co2e_t", "co2e_all_flared_t"):
+            totals[f"{gs.name}_{x}"] = float(s[pre + x].sum())
+        cost = s[pre + "price_usd_per_mmbtu"] * s[pre + "burnt_mmbtu"]
+        totals[f"{gs.name}_cost_usd"] = float(cost.sum())
+    return gas_kpis({gs.name: gs for gs in site.gas_supplies}, totals)
 
 
 def _json_default(obj: object) -> object:

@@ -36,6 +36,7 @@ MODELS: list[tuple[type[BaseModel], str]] = [
     (config.Battery, "`battery`"),
     (config.Genset, "each item of `gensets`"),
     (config.Solar, "`solar`"),
+    (config.GasSupply, "each item of `gas_supplies`"),
     (config.DemandResponseEvent, "each item of `dr_events`"),
     (config.DemandCharge, "`demand_charge`"),
     (config.CoincidentPeak, "`coincident_peak`"),

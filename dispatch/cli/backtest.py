@@ -62,6 +62,8 @@ from dispatch.backtesting.result import ScenarioResult
 from dispatch.cli.common import (
     EXIT_AT_RISK,
     CpProbabilityOpt,
+    GasFlowOpt,
+    GasPriceOpt,
     HashpriceOpt,
     HpcLoadOpt,
     InputOptions,
@@ -114,6 +116,8 @@ def backtest_command(
     solar: SolarOpt = None,
     location: LocationOpt = None,
     reserve_prices: ReservePricesOpt = None,
+    gas_flow: GasFlowOpt = None,
+    gas_price: GasPriceOpt = None,
     sweep: Annotated[
         Path | None, typer.Option(help="sweep file (YAML): run every combination of scenarios")
     ] = None,
@@ -160,7 +164,15 @@ def backtest_command(
     err = Console(stderr=True)
     site = load_site(site_file)
     opts = InputOptions(
-        prices, hashprice, hpc_load, cp_probability, solar, location, tuple(reserve_prices or ())
+        prices,
+        hashprice,
+        hpc_load,
+        cp_probability,
+        solar,
+        location,
+        reserve_prices=tuple(reserve_prices or ()),
+        gas_flow=gas_flow,
+        gas_price=gas_price,
     )
     if prices is None:
         opts, _ = opts.with_sample_defaults(site_file)
@@ -308,12 +320,15 @@ def _load(
         extra = pd.Timedelta(lookahead)
     except ValueError:
         raise DataError(f"--lookahead {lookahead!r}: expected a duration like 24h") from None
-    price = read_series(
-        given["prices"], name="price_usd_per_mwh", tz=site.timezone, location=opts.location
-    )
-    step = price.index.freq
-    data_end = price.index[-1] + (pd.Timedelta(step) if step is not None else pd.Timedelta(0))
-    wanted = min(end + extra, max(data_end, end))
+    if "prices" in given:
+        price = read_series(
+            given["prices"], name="price_usd_per_mwh", tz=site.timezone, location=opts.location
+        )
+        step = price.index.freq
+        data_end = price.index[-1] + (pd.Timedelta(step) if step is not None else pd.Timedelta(0))
+        wanted = min(end + extra, max(data_end, end))
+    else:  # an off-grid site: the look-ahead where the other inputs reach
+        wanted = end + extra
     if wanted > end:
         try:
             return load_inputs(site, **given, start=start, end=wanted, location=opts.location), None

@@ -98,6 +98,17 @@ ReservePricesOpt = Annotated[
         "(repeat per product; ERCOT sample or gridstatus AS layout)"
     ),
 ]
+GasFlowOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="gas flow per gas supply: a file (MMBtu/h, or Mcf/day in a *_mcf_per_day column) "
+        "or a constant MMBtu/h"
+    ),
+]
+GasPriceOpt = Annotated[
+    str | None,
+    typer.Option(help="gas index price, USD/MMBtu (e.g. Henry Hub daily): a file or a constant"),
+]
 DayOpt = Annotated[
     str | None,
     typer.Option(
@@ -120,11 +131,14 @@ class InputOptions:
     solar: Path | None = None
     location: str | None = None
     reserve_prices: tuple[str, ...] = ()
+    gas_flow: str | None = None
+    gas_price: str | None = None
 
     def given(self) -> dict[str, Any]:
         """The inputs given, as :func:`dispatch.load_inputs` arguments (numbers parsed)."""
         out: dict[str, Any] = {}
-        for key in ("prices", "hashprice", "hpc_load", "cp_probability", "solar"):
+        keys = ("prices", "hashprice", "hpc_load", "cp_probability", "solar", "gas_flow")
+        for key in (*keys, "gas_price"):
             value = getattr(self, key)
             if value is not None:
                 out[key] = file_or_number(value) if isinstance(value, str) else Path(value)
@@ -238,9 +252,10 @@ def events_in_window(site: Site, start: pd.Timestamp, end: pd.Timestamp) -> tupl
 def require_inputs(site: Site, site_file: Path, opts: InputOptions) -> list[str]:
     """The problems of missing inputs (one line each)."""
     missing = []
-    if opts.prices is None:
+    if opts.prices is None and site.has_grid:
         missing.append(
-            f"{site_file}: --prices is required (only the bundled sample site has default inputs)"
+            f"{site_file}: --prices is required for a site with a grid (only the bundled "
+            "sample site has default inputs)"
         )
     if opts.hashprice is None:
         missing.append(f"{site_file}: --hashprice is required (a file or a USD/PH/day number)")

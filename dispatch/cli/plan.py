@@ -31,6 +31,8 @@ from dispatch.cli.common import (
     EXIT_AT_RISK,
     CpProbabilityOpt,
     DayOpt,
+    GasFlowOpt,
+    GasPriceOpt,
     HashpriceOpt,
     HorizonOpt,
     HpcLoadOpt,
@@ -63,6 +65,8 @@ def plan_command(
     solar: SolarOpt = None,
     location: LocationOpt = None,
     reserve_prices: ReservePricesOpt = None,
+    gas_flow: GasFlowOpt = None,
+    gas_price: GasPriceOpt = None,
     day: DayOpt = None,
     horizon: HorizonOpt = "1d",
     time_limit: Annotated[
@@ -79,7 +83,15 @@ def plan_command(
     console = Console()
     site = load_site(site_file)
     opts = InputOptions(
-        prices, hashprice, hpc_load, cp_probability, solar, location, tuple(reserve_prices or ())
+        prices,
+        hashprice,
+        hpc_load,
+        cp_probability,
+        solar,
+        location,
+        reserve_prices=tuple(reserve_prices or ()),
+        gas_flow=gas_flow,
+        gas_price=gas_price,
     )
     opts, sample = opts.with_sample_defaults(site_file)
     start, end = plan_window(site, opts, day, horizon)

@@ -13,6 +13,8 @@ from dispatch.cli.common import (
     EXIT_BAD_INPUT,
     CpProbabilityOpt,
     DayOpt,
+    GasFlowOpt,
+    GasPriceOpt,
     HashpriceOpt,
     HorizonOpt,
     HpcLoadOpt,
@@ -40,12 +42,22 @@ def validate_command(
     solar: SolarOpt = None,
     location: LocationOpt = None,
     reserve_prices: ReservePricesOpt = None,
+    gas_flow: GasFlowOpt = None,
+    gas_price: GasPriceOpt = None,
     day: DayOpt = None,
     horizon: HorizonOpt = "1d",
 ) -> None:
     """Check the site file and every input without solving; list every problem found."""
     opts = InputOptions(
-        prices, hashprice, hpc_load, cp_probability, solar, location, tuple(reserve_prices or ())
+        prices,
+        hashprice,
+        hpc_load,
+        cp_probability,
+        solar,
+        location,
+        reserve_prices=tuple(reserve_prices or ()),
+        gas_flow=gas_flow,
+        gas_price=gas_price,
     )
     opts, _ = opts.with_sample_defaults(site_file)
     problems: list[str] = []
