@@ -139,7 +139,7 @@ def draw_power(ax: Any, plan: Plan) -> None:
         color = GENSET_COLORS[k % len(GENSET_COLORS)]
         supplies.append((f"genset {g.name}", stepped(f"{g.name}_output_mw"), color))
     if site.solar is not None:
-        supplies.append(("solar", stepped("solar_mw"), SOLAR_COLOR))
+        supplies.append((site.solar.kind, stepped("solar_mw"), SOLAR_COLOR))
 
     layers = ax.stackplot(
         x,
@@ -165,7 +165,10 @@ def draw_power(ax: Any, plan: Plan) -> None:
             linewidth=0,
         )
     ax.step(x, stepped("grid_import_mw"), where="post", color="black", lw=1.4, label="grid import")
-    ax.axhline(site.grid.import_limit_mw, color="#d62728", ls="--", lw=1.4, label="import limit")
+    if site.has_grid:
+        ax.axhline(
+            site.grid.import_limit_mw, color="#d62728", ls="--", lw=1.4, label="import limit"
+        )
     ax.axhline(0, color="#555555", lw=0.6)
     dr_cols = [f"dr_{e.name}_active" for e in site.dr_events]
     active = (s[dr_cols].to_numpy() > 0).any(axis=1) if dr_cols else np.zeros(len(s), bool)
@@ -320,6 +323,23 @@ def summary_rows(plan: Plan, report: BufferReport | None = None) -> list[tuple[s
     rows.append(("curtailed mining", f"{k['curtailed_mining_mwh']['total']:,.1f} MWh"))
     rows.append(("peak import", f"{k['peak_import_mw']:,.1f} MW"))
     rows.append(("HPC served", f"{k['hpc_served_frac']:.2%}"))
+    for name, gas in k.get("gas_supplies", {}).items():
+        a = gas["assumptions"]
+        rows.append(
+            (
+                f"gas {name}",
+                f"{gas['burnt_mmbtu']:,.0f} MMBtu burnt, {gas['flared_mmbtu']:,.0f} flared "
+                f"({gas['burnt_frac']:.0%} burnt)",
+            )
+        )
+        rows.append(
+            (
+                f"CO2e avoided ({name})",
+                f"{gas['co2e_avoided_t']:,.1f} t of {gas['co2e_all_flared_t']:,.1f} t if all "
+                f"flared (flare {a['flare_destruction_frac']:.1%}, engine "
+                f"{a['engine_destruction_frac']:.1%}, CH4 GWP {a['methane_gwp']:g})",
+            )
+        )
     if report is not None:
         rows.append(
             ("value of flexibility", _vs(report.value_of_flexibility_usd, report.price_blind))
@@ -520,3 +540,27 @@ __all__ = [
     "summary_rows",
     "summary_table",
 ]
+
+
+#: (column, title) of the site comparison chart's panels.
+COMPARISON_PANELS = (
+    ("margin_usd_per_mw_day", "margin, USD per MW of miners per day"),
+    ("mining_uptime_frac", "mining uptime"),
+    ("value_of_flexibility_usd", "value of flexibility, USD"),
+    ("co2e_avoided_t", "CO2e avoided vs flaring, t"),
+)
+
+
+def comparison_figure(table: Any) -> Figure:
+    """Bars per site for the comparison's headline columns (:mod:`dispatch.portfolio`)."""
+    fig = Figure(figsize=(11, 6.5), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(2, 2)
+    names = [str(s) for s in table.index]
+    for ax, (column, title) in zip(axes.flat, COMPARISON_PANELS, strict=True):
+        values = table[column].astype(float).fillna(0.0).to_numpy()
+        ax.bar(names, values, color="#4c72b0")
+        ax.set_title(title, fontsize=10)
+        ax.grid(axis="y", color="#dddddd", lw=0.6)
+        ax.tick_params(axis="x", labelsize=8)
+    return fig

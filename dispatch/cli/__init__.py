@@ -9,6 +9,7 @@ Commands::
     dispatch validate SITE.yaml [the same inputs, --day, --horizon]
     dispatch backtest SITE.yaml --prices FILE --hashprice FILE|VALUE --from DATE --to DATE ...
     dispatch study STUDY.yaml [--out DIR] [--workers N] [--no-validate]
+    dispatch compare PORTFOLIO.yaml [--from DATE --to DATE] [--out DIR]
 
 Exit codes: 0 the plan is fine (or nothing is wrong); 1 the plan was written but is
 ``at_risk`` or ``fallback`` (the reason on one line on stderr); 2 bad input (one line naming
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 import typer
 
-from dispatch.cli import backtest, plan, study, validate
+from dispatch.cli import backtest, compare, plan, study, validate
 
 app = typer.Typer(
     name="dispatch",
@@ -39,6 +40,7 @@ app.command("plan")(plan.plan_command)
 app.command("validate")(validate.validate_command)
 app.command("backtest")(backtest.backtest_command)
 app.command("study")(study.study_command)
+app.command("compare")(compare.compare_command)
 
 
 def main() -> None:
