@@ -17,10 +17,10 @@ efficiency ``eta`` (the share of the methane oxidised; ``1 - eta`` is the methan
 Simplifications, stated: CO2 scales with ``eta`` (the carbon of the slipped methane leaves
 as methane); heavier hydrocarbons that slip and the CO2 already in the raw gas are not
 counted; gas is either burnt in a genset or flared (no venting).  With the defaults
-(``x_ch4`` 0.80, HV 1.037, flare 0.98, engine 0.995, GWP100 29.8) one MMBtu costs
-56.04 kg CO2e flared and 53.58 kg in an engine: mining avoids about 2.5 kg CO2e per MMBtu
-it burns instead of the flare, ~4 % of the flare's emissions (more with GWP20, or with the
-lower flare efficiencies measured in the field).
+(``x_ch4`` 0.80, HV 1.037: 14.79 kg CH4 per MMBtu; flare 0.98, engine 0.995, GWP100 29.8)
+one MMBtu costs 60.82 kg CO2e flared and 55.00 kg in an engine: mining avoids 5.82 kg CO2e
+per MMBtu it burns instead of the flare, ~10 % of the flare's emissions (17.5 kg, 23 %, with
+GWP20 82.5; more again with the lower flare efficiencies measured in the field).
 
 Per interval, for a supply with ``burnt`` and ``flared`` MMBtu::
 

@@ -19,7 +19,9 @@ row per site reports (:data:`COLUMNS`):
 
     mining_mw                   nameplate MW of the site's containers (max power target)
     profit_usd                  the optimised profit over the period
-    margin_usd_per_mw_day       profit / mining_mw / days
+    margin_usd_per_mw_day       value_of_mining / mining_mw / days: what the containers add
+                                per MW per day (a grid site's profit also carries its HPC
+                                hall's energy bill, which the containers do not cause)
     mining_uptime_frac          containers on / containers available
     curtailed_mining_mwh        available mining MWh not used
     value_of_mining_usd         profit - profit(no miners)   (the gas's only buyer at a flare site)
@@ -155,6 +157,7 @@ def _row(name: str, site: Site, result: Any, days: float) -> dict[str, Any]:
     opt = totals["optimise"]
     mining_mw = sum(f.containers * full_power_mw(f) for f in site.fleets)
     profit = float(opt["profit_total_usd"])
+    mining_value = totals.get("value_of_mining_usd")
     gas_cols = [
         f"gas_{gs.name}_{x}"
         for gs in site.gas_supplies
@@ -169,10 +172,14 @@ def _row(name: str, site: Site, result: Any, days: float) -> dict[str, Any]:
         "site": name,
         "mining_mw": mining_mw,
         "profit_usd": profit,
-        "margin_usd_per_mw_day": profit / mining_mw / days if mining_mw > 0 else float("nan"),
+        "margin_usd_per_mw_day": (
+            mining_value / mining_mw / days
+            if mining_mw > 0 and mining_value is not None
+            else float("nan")
+        ),
         "mining_uptime_frac": opt["mining_uptime_frac"],
         "curtailed_mining_mwh": opt["curtailed_mining_mwh"],
-        "value_of_mining_usd": totals.get("value_of_mining_usd"),
+        "value_of_mining_usd": mining_value,
         "value_of_flexibility_usd": totals.get("value_of_flexibility_usd"),
         "gas_burnt_mmbtu": total("_burnt_mmbtu"),
         "gas_flared_mmbtu": total("_flared_mmbtu"),

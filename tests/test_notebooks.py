@@ -20,6 +20,7 @@ TIMEOUT_S = 300
 
 NOTEBOOKS = [
     pytest.param("day_ahead.ipynb", id="day_ahead"),
+    pytest.param("stranded_gas.ipynb", id="stranded_gas"),
 ]
 
 
