@@ -12,6 +12,7 @@ model's units (MW, MWh, intervals).
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import itertools
 import math
 import zoneinfo
@@ -745,13 +746,21 @@ def _describe(err: Any) -> str:
     for part in err["loc"]:
         loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))
     if err["type"] == "extra_forbidden":
-        return f"{loc}: unknown key (check its spelling against the field reference)"
+        key = str(err["loc"][-1]) if err["loc"] else ""
+        close = difflib.get_close_matches(key, _known_keys(), n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]}? " if close else ""
+        return f"{loc}: unknown key ({hint}check its spelling against the field reference)"
     if err["type"] == "missing":
         return f"{loc}: required field is missing"
     msg = err["msg"].removeprefix("Value error, ")
     got = err.get("input")
     shown = "" if isinstance(got, (dict, list)) or got is None else f" (got {got!r})"
     return f"{loc or 'site'}: {msg}{shown}"
+
+
+def _known_keys() -> list[str]:
+    """Every field name of the site file's models (for "did you mean" hints)."""
+    return sorted({name for model in _Model.__subclasses__() for name in model.model_fields})
 
 
 def _instant(ts: dt.datetime, tz: str, where: str) -> dt.datetime:
