@@ -55,7 +55,17 @@ from dispatch.errors import DataError, DispatchWarning
 from dispatch.hashprice import hashprice_from_network, is_network_file
 from dispatch.horizon import local_timestamp, site_index
 from dispatch.inputs import Inputs
-from dispatch.readers import DAY, Step, Table, Where, check_index, fmt_step, fmt_ts, read_table
+from dispatch.readers import (
+    DAY,
+    Step,
+    Table,
+    Where,
+    check_index,
+    check_zone,
+    fmt_step,
+    fmt_ts,
+    read_table,
+)
 
 Source: TypeAlias = str | Path | pd.Series | pd.DataFrame
 
@@ -106,6 +116,8 @@ def read_series(
     location: str | None = None,
     column: str | None = None,
     declared_tz: str | None = None,
+    time_column: str | None = None,
+    timezone: str | None = None,
 ) -> pd.Series:
     """Read one time series at its native frequency.
 
@@ -137,6 +149,16 @@ def read_series(
         The zone the caller says the timestamps are written in: each written UTC offset must
         be that zone's offset at that instant, and naive ``*_local`` timestamps are read in
         it.  A ``tz``/``timezone`` column in the file declares the same.
+    time_column
+        The timestamp column of a plain layout, when it has another name than those above
+        (e.g. ``"Datetime"``).
+    timezone
+        How to read the timestamps whatever their column's name: ``"utc"``, ``"local"`` (the
+        site timezone ``tz``) or an IANA zone (``"America/New_York"``).  Naive timestamps
+        are read in it; timestamps with a UTC offset must carry that zone's offset.  A
+        local-time file read as UTC fails the gap check on the spring-forward day (or the
+        duplicate check in the fall-back hour), and a UTC file read as local time fails as a
+        non-existent local time: a file spanning a DST change proves its zone.
 
     Returns
     -------
@@ -151,11 +173,32 @@ def read_series(
         cell, duplicate or unsorted timestamps, a gap or irregular spacing, naive timestamps
         in a column not named ``*_utc``/``*_local``, offsets not of ``declared_tz``.
     """
+    zone = naive_zone(timezone, tz)
     table = read_table(
-        source, name=name, tz=tz, location=location, column=column, declared_tz=declared_tz
+        source,
+        name=name,
+        tz=tz,
+        location=location,
+        column=column,
+        declared_tz=zone or declared_tz,
+        time_column=time_column,
+        naive_zone=zone,
     )
     series = table.floats(table.pick(column, name)).rename(name)
     return _with_freq(series, table.step)
+
+
+def naive_zone(timezone: str | None, site_tz: str) -> str | None:
+    """``--timezone`` as a zone: ``"utc"`` -> ``"UTC"``, ``"local"`` -> the site's, or an IANA
+    name (checked); ``None`` stays ``None`` (timestamps are read by their column's name)."""
+    if timezone is None:
+        return None
+    key = timezone.strip()
+    if key.lower() == "utc":
+        return "UTC"
+    if key.lower() == "local":
+        return site_tz
+    return check_zone(key, "timezone (utc, local or an IANA name such as America/New_York)")
 
 
 #: Inputs that are amounts per interval rather than rates: the chance that *this interval* is
@@ -280,6 +323,8 @@ def load_inputs(
     reserve_prices: Mapping[str, Source | tuple[Source, str]] | None = None,
     gas_flow: Source | float | None = None,
     gas_price: Source | float | None = None,
+    time_column: str | None = None,
+    timezone: str | None = None,
 ) -> Inputs:
     """Read, check and align every input of a site.
 
@@ -332,6 +377,10 @@ def load_inputs(
         ``index_price_share`` of it).  A daily file published on trading days holds the
         last trading day's price over weekends and holidays (at most
         :data:`GAS_PRICE_MAX_FILL_DAYS` days in a row).
+    time_column, timezone
+        How to read the timestamps of ``prices`` and ``rt_prices`` (foreign price files with
+        a ``Datetime`` column of naive times, say): see :func:`read_series`.  The other
+        inputs are read by their column names as usual.
 
     Returns
     -------
@@ -352,10 +401,11 @@ def load_inputs(
             "the site has coincident_peak (coincident_peak.charge_usd_per_mw) but no "
             "cp_probability series was given"
         )
+    how = {"time_column": time_column, "naive_zone": naive_zone(timezone, tz)}
     if prices is None or _is_number(prices):
         index, fields, sources = _without_price_file(site, prices, gas_flow, start, end)
     else:
-        price_table, price_col, price = _read(prices, "price_usd_per_mwh", tz, location)
+        price_table, price_col, price = _read(prices, "price_usd_per_mwh", tz, location, **how)
         _check_range(price, "price_usd_per_mwh", price_table.where, price_col)
         index = _horizon(site, price, price_table.step, start, end)
         sources = {"price_usd_per_mwh": price_table.describe(price_col)}
@@ -370,7 +420,8 @@ def load_inputs(
         ("cp_probability", cp_probability, None),
         ("rt_price_usd_per_mwh", rt_prices, location),
     ):
-        fields[field], source = _input(src, field, index, tz, loc)
+        price_how = how if field == "rt_price_usd_per_mwh" else {}
+        fields[field], source = _input(src, field, index, tz, loc, **price_how)
         if source is not None:
             sources[field] = source
     reserves = _reserve_prices(site, reserve_prices or {}, index, sources)
@@ -655,8 +706,23 @@ def load_sample(day: str | None = None) -> tuple[Site, Inputs]:
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _read(source: Source, name: str, tz: str, location: str | None) -> tuple[Table, str, pd.Series]:
-    table = read_table(source, name=name, tz=tz, location=location)
+def _read(
+    source: Source,
+    name: str,
+    tz: str,
+    location: str | None,
+    time_column: str | None = None,
+    naive_zone: str | None = None,
+) -> tuple[Table, str, pd.Series]:
+    table = read_table(
+        source,
+        name=name,
+        tz=tz,
+        location=location,
+        time_column=time_column,
+        declared_tz=naive_zone,
+        naive_zone=naive_zone,
+    )
     column = table.pick(None, name)
     return table, column, _with_freq(table.floats(column).rename(name), table.step)
 
@@ -667,6 +733,8 @@ def _input(
     index: pd.DatetimeIndex,
     tz: str,
     location: str | None = None,
+    time_column: str | None = None,
+    naive_zone: str | None = None,
 ) -> tuple[pd.Series | None, str | None]:
     """One input on the index (a number is a constant), and where it came from."""
     if source is None:
@@ -683,7 +751,7 @@ def _input(
         native = hashprice_from_network(source)
         described = f"{source} (hashprice from network data, per UTC day)"
         return align(native, index, name=field, source=described), described
-    table, column, native = _read(source, field, tz, location)  # type: ignore[arg-type]
+    table, column, native = _read(source, field, tz, location, time_column, naive_zone)  # type: ignore[arg-type]
     _check_range(native, field, table.where, column)
     described = table.describe(column)
     return align(native, index, name=field, source=described), described

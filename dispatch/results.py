@@ -164,7 +164,7 @@ def build_plan(
         cols[f"profit_{kind}_usd"] = np.sum([terms[name] for name in names], axis=0)
     cols["profit_total_usd"] = np.sum(list(terms.values()), axis=0) if terms else np.zeros(data.n)
     profit_terms = pd.DataFrame(terms, index=index)
-    schedule = pd.DataFrame(cols, index=index)
+    schedule = typed_schedule(pd.DataFrame(cols, index=index))
     status, reason = _status(site, schedule, solve, failed_solve, data)
     timings = {**timings, "results_s": time.perf_counter() - results_started}
     timings["total_s"] = time.perf_counter() - started
@@ -183,6 +183,23 @@ def build_plan(
         _assets=tuple(assets),
         _values=values,
     )
+
+
+#: Column suffixes of the schedule that count things (integers) and that flag (booleans).
+COUNT_SUFFIXES = ("_containers_on", "_containers_available", "_starts", "_stops", "_units_on")
+FLAG_SUFFIXES = ("_active",)
+
+
+def typed_schedule(schedule: pd.DataFrame) -> pd.DataFrame:
+    """Counts as ``int64`` (rounded: the solver's integers carry ~1e-9 noise) and flags as
+    ``bool``; every other column stays ``float64``."""
+    out = schedule.copy()
+    for col in out.columns:
+        if col.endswith(COUNT_SUFFIXES):
+            out[col] = np.rint(out[col].to_numpy(dtype=float)).astype(np.int64)
+        elif col.endswith(FLAG_SUFFIXES):
+            out[col] = out[col].to_numpy(dtype=float) > 0.5
+    return out
 
 
 def _risk_mask(schedule: pd.DataFrame) -> np.ndarray:

@@ -530,8 +530,9 @@ def test_demand_charge_is_charged_when_the_peak_is_set():
 
 
 def test_a_schedule_read_back_from_csv_is_checked(sample_day, tmp_path):
-    """Ops tooling edits schedule.csv (ISO timestamps with offsets, 6 significant digits, as
-    the CLI writes it) and checks it: the rounding needs tol_mw = 1e-4, an edit is caught."""
+    """Ops tooling edits schedule.csv (ISO timestamps with offsets, full precision, counts as
+    integers and flags as True/False, as the CLI writes it) and checks it at the default
+    tolerances; an edit is caught."""
     from dispatch.cli.plan import schedule_csv
 
     site, inputs = sample_day
@@ -539,9 +540,10 @@ def test_a_schedule_read_back_from_csv_is_checked(sample_day, tmp_path):
     path = tmp_path / "schedule.csv"
     path.write_text(schedule_csv(p.schedule))
     back = pd.read_csv(path, index_col="interval_start")
-    assert check_schedule(site, inputs, back, state=p.state_in, tol_mw=1e-4) == []
+    assert back["s21_containers_on"].dtype == "int64" and back["dr_active"].dtype == bool
+    assert check_schedule(site, inputs, back, state=p.state_in) == []
     back.loc["2026-08-17T17:00:00-05:00", "s21_containers_on"] = 12
-    found = check_schedule(site, inputs, back, state=p.state_in, tol_mw=1e-4)
+    found = check_schedule(site, inputs, back, state=p.state_in)
     assert "fleet s21: 12 containers on at 2026-08-17 17:00 CDT but only 10 available" in [
         v.detail for v in found
     ]

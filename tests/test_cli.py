@@ -74,7 +74,9 @@ def assert_bad_input(result: subprocess.CompletedProcess[str], *needles: str) ->
 
 
 def test_plan_on_the_sample_writes_four_files_and_a_summary(tmp_path: Path) -> None:
-    result = run("plan", SAMPLE_SITE, "--out", tmp_path / "demo", cwd=tmp_path)
+    result = run(
+        "plan", SAMPLE_SITE, "--day", "2026-08-17", "--out", tmp_path / "demo", cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     out = tmp_path / "demo"
     assert {p.name for p in out.iterdir()} == OUTPUTS
@@ -107,6 +109,8 @@ def test_at_risk_plan_is_written_and_exits_1_naming_the_intervals(tmp_path: Path
         paths["site"],
         "--prices",
         paths["prices"],
+        "--day",
+        DAY,
         "--hashprice",
         "50",
         "--hpc-load",
@@ -205,7 +209,7 @@ def test_validate_passes_on_good_inputs(tmp_path: Path) -> None:
     paths = write_inputs(tmp_path)
     result = run(
         "validate", paths["site"], "--prices", paths["prices"], "--hashprice", "50",
-        "--hpc-load", paths["hpc"], cwd=tmp_path,
+        "--hpc-load", paths["hpc"], "--day", DAY, cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("ok:")

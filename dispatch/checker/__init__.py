@@ -45,8 +45,8 @@ profit terms ...) must equal what the rule gives; *decision* columns must satisf
 Choices:
 
 - **Tolerances** are relative above 1 MW (see :mod:`dispatch.checker.base`).  A schedule
-  read back from ``schedule.csv`` (6 significant digits) needs ``tol_mw=1e-4``; its index may
-  be the CSV's ISO strings with UTC offsets.
+  read back from ``schedule.csv`` (full precision) passes at the default tolerances; its
+  index may be the CSV's ISO strings with UTC offsets, and its flags ``True``/``False``.
 - **Informational findings** (``severity="info"``, returned when ``info=True``) break no rule:
   simultaneous charge and discharge at a positive buy price, a hashrate below the curve
   (revenue left unclaimed).

@@ -24,9 +24,13 @@ Adding a subcommand: write its module and add one line below.
 
 from __future__ import annotations
 
+import sys
+from typing import Annotated
+
 import typer
 
 from dispatch.cli import backtest, compare, plan, study, validate
+from dispatch.version import __version__
 
 app = typer.Typer(
     name="dispatch",
@@ -35,6 +39,25 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"dispatch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="print the version and exit"
+        ),
+    ] = False,
+) -> None:
+    """Day-ahead dispatch for hybrid AI/HPC + bitcoin-mining sites."""
+
 
 app.command("plan")(plan.plan_command)
 app.command("validate")(validate.validate_command)
@@ -45,6 +68,14 @@ app.command("compare")(compare.compare_command)
 
 def main() -> None:
     """Entry point of the ``dispatch`` console script."""
+    args = sys.argv[1:]
+    if args[:1] == ["plan"] and any(a == "--sweep" or a.startswith("--sweep=") for a in args):
+        typer.echo(
+            "error: dispatch plan plans one window; sweeps run over history with "
+            "dispatch backtest SITE.yaml ... --sweep FILE (see dispatch backtest --help)",
+            err=True,
+        )
+        raise SystemExit(2)
     app()
 
 

@@ -38,6 +38,7 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -82,11 +83,6 @@ from dispatch.revenue import per_mw_of_mining, revenue_stack, settlement_stateme
 
 NETWORK_COLUMNS = ("hashrate_th_s",)
 EXIT_INTERRUPTED = 130  # as a shell reports SIGINT
-WRITTEN = (
-    "manifest.json, comparison.csv, totals.json, steps.csv, checkpoints/, scenarios/<name>/"
-    "{intervals.parquet, daily.csv, monthly.csv, totals.json, da_vs_rt.csv, charts/*.png; "
-    "revenue_stack.csv, settlement.csv with reserves or standby DR}"
-)
 
 
 @cli_errors
@@ -239,7 +235,7 @@ def backtest_command(
         console.print(line, highlight=False)
     for line in result.run["notes"]:
         err.print(f"note: {line}", highlight=False)
-    console.print(f"wrote {out_dir}/: {WRITTEN}", highlight=False)
+    console.print(f"wrote {out_dir}/: {escape(written_listing(out_dir))}", highlight=False)
     steps = result.steps  # counterfactual chains may be at risk by design (always-on in DR)
     risky = steps[
         (steps["mode"] == "optimise")
@@ -281,6 +277,31 @@ def write_revenue(result: BacktestResult) -> list[str]:
         shown = ", ".join(f"{k} {v:,.0f}" for k, v in stack.items() if abs(v) >= 0.5)
         lines.append(f"revenue stack {name} (USD): {shown}")
     return lines
+
+
+def written_listing(out_dir: Path) -> str:
+    """The files a backtest left in ``out_dir``, for the "wrote" line: the top level, then
+    what each scenario folder holds (its charts only when drawn, da_vs_rt.csv only when
+    settled on real-time prices)."""
+    top = sorted(
+        p.name + ("/" if p.is_dir() else "")
+        for p in Path(out_dir).iterdir()
+        if not p.name.startswith(".") and p.name != "scenarios"
+    )
+    scenarios = Path(out_dir) / "scenarios"
+    inside: set[str] = set()
+    if scenarios.is_dir():
+        for folder in scenarios.iterdir():
+            for item in folder.iterdir():
+                if item.is_dir():
+                    kinds = sorted({f.suffix for f in item.iterdir() if f.is_file()})
+                    inside.update(f"{item.name}/*{k}" for k in kinds)
+                else:
+                    inside.add(item.name)
+    text = ", ".join(top)
+    if inside:
+        text += f", scenarios/<name>/{{{', '.join(sorted(inside))}}}"
+    return text
 
 
 def _period(site: Site, date_from: str, date_to: str) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -375,7 +396,7 @@ def summary_table(result: BacktestResult) -> Table:
         return table
     c = result.comparison
     table = Table(title="Backtest summary", title_justify="left", caption=caption)
-    table.add_column("scenario", style="bold")
+    table.add_column("scenario", style="bold", overflow="fold")
     table.add_column("profit USD", justify="right")
     settled = "rt_profit_total_usd" in c
     if settled:
@@ -386,7 +407,7 @@ def summary_table(result: BacktestResult) -> Table:
     if flex:
         table.add_column("flexibility USD", justify="right")
     for name, row in c.iterrows():
-        cells = [str(name), _usd(row["profit_total_usd"])]
+        cells = [escape(str(name)), _usd(row["profit_total_usd"])]
         if settled:
             cells.append(_usd(row["rt_profit_total_usd"]))
         cells += [_pct(row["mining_uptime_frac"]), f"{row['curtailed_mining_mwh']:,.0f}"]

@@ -50,6 +50,13 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     raise typer.Exit(code)
 
 
+def fail_all(problems: list[str], code: int = EXIT_BAD_INPUT) -> NoReturn:
+    """Print every problem as an ``error: ...`` line on stderr (in order) and exit ``code``."""
+    for problem in problems[:-1]:
+        typer.echo(f"error: {' '.join(str(problem).split())}", err=True)
+    fail(problems[-1], code)
+
+
 def cli_errors(fn: Callable[P, R]) -> Callable[P, R]:
     """Run a command body; a :class:`DispatchError` or :class:`OSError` exits 2 with one line.
 
@@ -69,27 +76,42 @@ def cli_errors(fn: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-SiteArg = Annotated[Path, typer.Argument(help="site YAML file", show_default=False)]
+SiteArg = Annotated[
+    Path, typer.Argument(help="site YAML file", show_default=False, metavar="SITE.yaml")
+]
 PricesOpt = Annotated[
     Path | None,
-    typer.Option(help="energy prices, USD/MWh: CSV or Parquet (plain, gridstatus or ERCOT layout)"),
+    typer.Option(
+        help="energy prices, USD/MWh: CSV or Parquet (plain, gridstatus or ERCOT layout)",
+        metavar="FILE",
+    ),
 ]
 HashpriceOpt = Annotated[
-    str | None, typer.Option(help="hashprice, USD/PH/day: a CSV/Parquet file or a constant")
+    str | None,
+    typer.Option(
+        help="hashprice, USD/PH/day: a CSV/Parquet file or a constant", metavar="FILE|VALUE"
+    ),
 ]
 HpcLoadOpt = Annotated[
     str | None,
     typer.Option(
         help="HPC IT load before PUE, MW: a file (one column per hall, or one total column) "
-        "or a constant total"
+        "or a constant total",
+        metavar="FILE|VALUE",
     ),
 ]
 CpProbabilityOpt = Annotated[
-    Path | None, typer.Option(help="probability that each interval is the coincident peak, 0..1")
+    Path | None,
+    typer.Option(
+        help="probability that each interval is the coincident peak, 0..1", metavar="FILE"
+    ),
 ]
-SolarOpt = Annotated[Path | None, typer.Option(help="available share of solar capacity, 0..1")]
+SolarOpt = Annotated[
+    Path | None, typer.Option(help="available share of solar capacity, 0..1", metavar="FILE")
+]
 LocationOpt = Annotated[
-    str | None, typer.Option(help="settlement point / location to read from the price file")
+    str | None,
+    typer.Option(help="settlement point / location to read from the price file", metavar="NAME"),
 ]
 ReservePricesOpt = Annotated[
     list[str] | None,
@@ -112,11 +134,36 @@ GasPriceOpt = Annotated[
 DayOpt = Annotated[
     str | None,
     typer.Option(
-        help="local day YYYY-MM-DD in the site timezone (default: the first day of the prices)"
+        help="local day in the site timezone: YYYY-MM-DD, today or tomorrow (with "
+        "--from-plan: the day the previous plan ends)",
+        show_default="tomorrow",
+        metavar="DAY",
+    ),
+]
+TimeColumnOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="the timestamp column of the --prices file (e.g. Datetime), when it is none of "
+        "timestamp, time, datetime, interval_start, interval_start_utc, "
+        "interval_start_local, date",
+        metavar="NAME",
+    ),
+]
+TimezoneOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="how to read the --prices timestamps: utc, local (the site timezone) or an IANA "
+        "zone such as America/New_York",
+        show_default="by column name",
+        metavar="ZONE",
     ),
 ]
 HorizonOpt = Annotated[
-    str, typer.Option(help="length from the day's local midnight: hours (24h, 36h) or days (1d)")
+    str,
+    typer.Option(
+        help="length from the day's local midnight: hours (24h, 36h) or days (1d)",
+        metavar="LENGTH",
+    ),
 ]
 
 
@@ -133,6 +180,8 @@ class InputOptions:
     reserve_prices: tuple[str, ...] = ()
     gas_flow: str | None = None
     gas_price: str | None = None
+    time_column: str | None = None
+    timezone: str | None = None
 
     def given(self) -> dict[str, Any]:
         """The inputs given, as :func:`dispatch.load_inputs` arguments (numbers parsed)."""
@@ -213,23 +262,64 @@ def parse_horizon(text: str) -> tuple[float, str]:
     return amount, unit
 
 
+def parse_day(site: Site, text: str) -> dt.date:
+    """``YYYY-MM-DD``, ``today`` or ``tomorrow`` (in the site timezone) as a date."""
+    key = text.strip().lower()
+    if key in ("today", "tomorrow"):
+        today = pd.Timestamp.now(tz=site.timezone).date()
+        return today + dt.timedelta(days=1 if key == "tomorrow" else 0)
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise DataError(f"--day {text!r}: expected a date YYYY-MM-DD, today or tomorrow") from None
+
+
+def read_prices(site: Site, opts: InputOptions) -> pd.Series:
+    """The --prices series at its native frequency, read as the options say."""
+    assert opts.prices is not None
+    return read_series(
+        opts.prices,
+        name="price_usd_per_mwh",
+        tz=site.timezone,
+        location=opts.location,
+        time_column=opts.time_column,
+        timezone=opts.timezone,
+    )
+
+
+def default_day(site: Site, opts: InputOptions) -> dt.date:
+    """Tomorrow in the site timezone when the prices cover it; else a DataError saying what
+    they cover."""
+    tomorrow = parse_day(site, "tomorrow")
+    if opts.prices is None:  # an off-grid site: the other inputs say if they lack tomorrow
+        return tomorrow
+    index = read_prices(site, opts).index
+    first = index[0]
+    if index.freq is None or index.freqstr == "D":  # a daily series covers its last local day
+        last = local_timestamp(index[-1].date() + dt.timedelta(days=1), site.timezone)
+    else:  # the end of the last row's period
+        last = index[-1] + pd.Timedelta(index.freq)
+    t0 = local_timestamp(tomorrow, site.timezone)
+    t1 = local_timestamp(tomorrow + dt.timedelta(days=1), site.timezone)
+    if first <= t0 and last >= t1:
+        return tomorrow
+    last_day = (last - pd.Timedelta(seconds=1)).date()
+    raise DataError(
+        f"{opts.prices}: no --day given and the prices do not cover tomorrow ({tomorrow}, "
+        f"{site.timezone}): they cover {first.date()} to {last_day}; give "
+        f"--day {first.date()} (or any day in that range)"
+    )
+
+
 def plan_window(
     site: Site, opts: InputOptions, day: str | None, horizon: str
 ) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """[start, end) of the plan: the day's local midnight and the horizon after it."""
+    """[start, end) of the plan: the day's local midnight and the horizon after it.
+
+    With no ``day``: tomorrow in the site timezone, when the prices cover it.
+    """
     amount, unit = parse_horizon(horizon)
-    if day is None:
-        if opts.prices is None:
-            raise DataError("--day is required when no --prices file is given")
-        prices = read_series(
-            opts.prices, name="price_usd_per_mwh", tz=site.timezone, location=opts.location
-        )
-        first = prices.index[0].date()
-    else:
-        try:
-            first = dt.date.fromisoformat(day)
-        except ValueError:
-            raise DataError(f"--day {day!r}: expected a date YYYY-MM-DD") from None
+    first = default_day(site, opts) if day is None else parse_day(site, day)
     if unit == "d":
         index = site_index(site, first, first + dt.timedelta(days=int(amount)))
     else:
@@ -275,6 +365,13 @@ def require_inputs(site: Site, site_file: Path, opts: InputOptions) -> list[str]
     return missing
 
 
+def check_required(site: Site, site_file: Path, opts: InputOptions) -> None:
+    """Every missing input at once, one line each in the order to fix them, then exit 2."""
+    missing = require_inputs(site, site_file, opts)
+    if missing:
+        fail_all(missing)
+
+
 def load_cli_inputs(
     site: Site, site_file: Path, opts: InputOptions, start: pd.Timestamp, end: pd.Timestamp
 ) -> Inputs:
@@ -282,7 +379,15 @@ def load_cli_inputs(
     missing = require_inputs(site, site_file, opts)
     if missing:
         raise DataError(missing[0], problems=missing)
-    return load_inputs(site, **opts.given(), start=start, end=end, location=opts.location)  # type: ignore[arg-type]
+    return load_inputs(
+        site,
+        **opts.given(),  # type: ignore[arg-type]
+        start=start,
+        end=end,
+        location=opts.location,
+        time_column=opts.time_column,
+        timezone=opts.timezone,
+    )
 
 
 def status_line(console: Console, text: str) -> contextlib.AbstractContextManager[Any]:

@@ -51,8 +51,13 @@ def read_table(
     column: str | None = None,
     declared_tz: str | None = None,
     within: tuple[pd.Timestamp, pd.Timestamp] | None = None,
+    time_column: str | None = None,
+    naive_zone: str | None = None,
 ) -> Table:
     """Read a source, recognise its layout and return its checked :class:`Table`.
+
+    ``time_column`` names the timestamp column of a plain layout; ``naive_zone`` is the zone
+    naive timestamps are read in, whatever their column's name (``"UTC"`` or an IANA zone).
 
     The checks here are on the rows (timestamps readable, no duplicates, sorted, regular);
     values are checked when a column is taken with :meth:`Table.floats`.  ``within`` keeps
@@ -63,13 +68,15 @@ def read_table(
     if declared_tz is not None:
         check_zone(declared_tz, "declared_tz")
     frame, where, time_col = load_source(source, name)
+    if time_column is not None:
+        time_col = time_column
     names = {norm_column(c): c for c in frame.columns}
     if "deliverydate" in names:
         table = read_ercot(frame, where, tz, location, column)
     elif "Interval Start" in frame.columns:
         table = read_gridstatus(frame, where, tz, location, column, declared_tz)
     else:
-        table = read_plain(frame, where, tz, time_col, declared_tz)
+        table = read_plain(frame, where, tz, time_col, declared_tz, naive_zone)
     if within is not None:
         keep = np.asarray((table.index >= within[0]) & (table.index < within[1]))
         table = dataclasses.replace(

@@ -25,10 +25,21 @@ TZ_COLUMNS = ("tz", "timezone")
 
 
 def read_plain(
-    frame: pd.DataFrame, where: Where, tz: str, time_col: str | None, declared_tz: str | None
+    frame: pd.DataFrame,
+    where: Where,
+    tz: str,
+    time_col: str | None,
+    declared_tz: str | None,
+    naive_zone: str | None = None,
 ) -> Table:
-    """A timestamp column and value columns (the time column may come from a pandas index)."""
+    """A timestamp column and value columns (the time column may come from a pandas index,
+    or be named by the caller: ``--time-column``)."""
     columns = list(frame.columns)
+    if time_col is not None and time_col not in columns:
+        raise DataError(
+            f"{where.label}: no column {time_col!r} for the timestamps "
+            f"(found: {listing(columns)}); fix --time-column"
+        )
     if time_col is None:
         lower = {c.lower(): c for c in reversed(columns)}
         time_col = next((lower[n] for n in TIME_COLUMNS if n in lower), None)
@@ -42,7 +53,7 @@ def read_plain(
             time_col = columns[0]
     tz_col = next((c for c in columns if c.lower() in TZ_COLUMNS), None)
     zone = declared_zone(frame, tz_col, where, declared_tz)
-    index = parse_times(frame[time_col], time_col, where, tz, zone)
+    index = parse_times(frame[time_col], time_col, where, tz, zone, naive_zone)
     values = [c for c in columns if c != time_col and c != tz_col and not _is_time_like(c)]
     daily = frame[time_col].astype(str).str.strip().str.match(DATE_RE).all()
     return Table(where, time_col, index, frame[values], DAY if daily else None)

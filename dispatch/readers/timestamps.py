@@ -17,7 +17,12 @@ _ISO_RE = re.compile(
 
 
 def parse_times(
-    raw: pd.Series, column: str, where: Where, tz: str, declared_tz: str | None = None
+    raw: pd.Series,
+    column: str,
+    where: Where,
+    tz: str,
+    declared_tz: str | None = None,
+    naive_zone: str | None = None,
 ) -> pd.DatetimeIndex:
     """Interval starts from ISO 8601 text, converted to ``tz``.
 
@@ -26,7 +31,8 @@ def parse_times(
     - Dates only (``2026-08-17``): local days in ``declared_tz`` or ``tz`` (local midnights).
     - Naive times: UTC if the column is named ``utc``/``*_utc``; local time in
       ``declared_tz`` or ``tz`` if it is named ``local``/``*_local`` (a repeated fall-back
-      hour is resolved by row order); an error otherwise.
+      hour is resolved by row order); in ``naive_zone`` whatever the column's name when the
+      caller gives one (``--timezone``); an error otherwise.
     """
     text = raw.astype(str).str.strip().reset_index(drop=True)
     empty = text.eq("") | text.str.lower().isin(NA_TEXT)
@@ -61,12 +67,17 @@ def parse_times(
     naive = pd.to_datetime(text, format="ISO8601", errors="coerce")
     first_bad(naive.isna().to_numpy(), where, column, text, "is not a valid timestamp")
     lower = column.lower()
+    if naive_zone is not None:
+        if naive_zone == "UTC":
+            return pd.DatetimeIndex(naive).tz_localize("UTC").tz_convert(tz)
+        return _localize(pd.DatetimeIndex(naive), naive_zone, where, column, text).tz_convert(tz)
     if lower == "utc" or lower.endswith("_utc"):
         return pd.DatetimeIndex(naive).tz_localize("UTC").tz_convert(tz)
     if lower == "local" or lower.endswith("_local"):
         return _localize(pd.DatetimeIndex(naive), local_zone, where, column, text).tz_convert(tz)
     raise DataError(
         f"{where.at(column, 0)}: naive timestamps (no UTC offset, e.g. {text.iloc[0]!r}): "
+        "say how to read them with --timezone utc|local|ZONE (read_series(timezone=...)), "
         "add a UTC offset (2026-08-17T00:00:00-05:00) or name the column *_local "
         "(site timezone) or *_utc"
     )
