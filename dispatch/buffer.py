@@ -77,7 +77,7 @@ from dispatch.assets.price_blind import full_power_mw
 from dispatch.config import MinerFleet, Site
 from dispatch.errors import SolverError
 from dispatch.planner import plan as solve_plan
-from dispatch.results import Plan, PlanStatus
+from dispatch.results import Plan, PlanStatus, html_table, kpi_series
 from dispatch.revenue import per_mw_of_mining, revenue_stack
 
 #: Changes smaller than this (MW) count as no change (solver noise, float round-off).
@@ -112,7 +112,7 @@ class Counterfactual:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class BufferReport:
     """What mining did as the site's buffer, and what it was worth (see the module doc).
 
@@ -128,7 +128,7 @@ class BufferReport:
     mining_below_breakeven_frac: float | None
     spike_mining_avoided_mwh: float
     spike_cost_avoided_usd: float
-    dr_compliance_frac: float
+    dr_compliance_frac: float | None
     dr_events: dict[str, dict[str, Any]]
     profit_usd: float
     no_miners: Counterfactual
@@ -142,6 +142,36 @@ class BufferReport:
     reserve_offered_mw: float = 0.0
     revenue_stack_usd: dict[str, float] = field(default_factory=dict)
     revenue_per_mw_mining_usd: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def kpi_table(self) -> pd.Series:
+        """Every number of the report as a float Series indexed by (kpi, item)."""
+        raw = self.to_dict()
+        raw.pop("events")
+        return kpi_series(raw)
+
+    def __repr__(self) -> str:
+        return (
+            f"<BufferReport profit {self.profit_usd:,.0f} USD, value of flexibility "
+            f"{_usd(self.value_of_flexibility_usd)}, value of mining "
+            f"{_usd(self.value_of_mining_usd)}, headroom used {_pct(self.headroom_use_frac)}, "
+            f"{len(self.events)} events>"
+        )
+
+    def _repr_html_(self) -> str:
+        rows = [
+            ("profit (plan)", f"{self.profit_usd:,.0f} USD"),
+            ("value of flexibility", _usd(self.value_of_flexibility_usd) + " (vs price-blind)"),
+            ("value of mining", _usd(self.value_of_mining_usd) + " (vs no miners)"),
+            ("headroom used by mining", _pct(self.headroom_use_frac)),
+            ("mining energy below breakeven", _pct(self.mining_below_breakeven_frac)),
+            ("HPC rises covered by mining", _pct(self.yield_to_hpc_ratio)),
+            ("spike cost avoided", f"{self.spike_cost_avoided_usd:,.0f} USD"),
+        ]
+        if self.dr_compliance_frac is not None:
+            rows.append(("DR compliance", _pct(self.dr_compliance_frac)))
+        rows += [("event", e) for e in self.events]
+        return html_table("Buffer report", rows, "report.kpi_table, report.to_dict()")
 
     @property
     def always_on(self) -> Counterfactual:
@@ -235,7 +265,7 @@ def buffer_report(
         mining_below_breakeven_frac=below_mwh / mining_mwh if mining_mwh > 0 else None,
         spike_mining_avoided_mwh=spike_mwh,
         spike_cost_avoided_usd=spike_usd,
-        dr_compliance_frac=float(kpis["dr_compliance_frac"]),
+        dr_compliance_frac=kpis["dr_compliance_frac"],
         dr_events=_dr_events(plan),
         profit_usd=profit,
         no_miners=no_miners,
@@ -252,6 +282,14 @@ def buffer_report(
         revenue_stack_usd={k: float(v) for k, v in stack.items()},
         revenue_per_mw_mining_usd={k: float(v) for k, v in per_mw_of_mining(site, stack).items()},
     )
+
+
+def _usd(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.0f} USD"
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
 
 
 # --- pieces ---------------------------------------------------------------------------------

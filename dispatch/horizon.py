@@ -35,6 +35,10 @@ def local_timestamp(value: str | dt.date | dt.datetime | pd.Timestamp, tz: str) 
     return ts.tz_convert(tz)
 
 
+#: The one datetime unit of every time index the package builds or reads.
+TIME_UNIT = "us"
+
+
 def site_index(
     site: Site,
     start: str | dt.date | dt.datetime | pd.Timestamp,
@@ -46,6 +50,8 @@ def site_index(
 
     Give either ``end`` or ``hours`` (the horizon length).  Dates are local midnights, so
     ``site_index(site, "2024-03-10", "2024-03-11")`` is the 23-hour spring-forward day.
+    The index is in microseconds (``datetime64[us, tz]``, pandas 3's default unit), as every
+    time index of the package: one unit, whatever the endpoints were given in.
     """
     t0 = local_timestamp(start, site.timezone)
     if end is None:
@@ -60,7 +66,7 @@ def site_index(
     if (t0 - t0.normalize()) % freq:
         raise DataError(f"horizon start {t0} is not on a {site.interval_minutes}-minute boundary")
     idx = pd.date_range(t0.tz_convert("UTC"), t1.tz_convert("UTC"), freq=freq, inclusive="left")
-    return idx.tz_convert(site.timezone)
+    return idx.tz_convert(site.timezone).as_unit(TIME_UNIT)
 
 
 @dataclass(frozen=True)

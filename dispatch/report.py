@@ -386,7 +386,12 @@ def buffer_rows(report: BufferReport) -> list[tuple[str, str]]:
             f"{_usd(report.spike_cost_avoided_usd)} ({report.spike_mining_avoided_mwh:,.1f} MWh "
             "the price-blind fleet would have mined above breakeven)",
         ),
-        ("DR compliance", f"{report.dr_compliance_frac:.0%} of DR intervals"),
+        (
+            "DR compliance",
+            "no DR event"
+            if report.dr_compliance_frac is None
+            else f"{report.dr_compliance_frac:.0%} of DR intervals",
+        ),
         ("value of flexibility", _vs(report.value_of_flexibility_usd, report.price_blind)),
         ("value of mining", _vs(report.value_of_mining_usd, report.no_miners)),
     ]

@@ -24,6 +24,7 @@ from dispatch.assets.base import Asset, Mode, PlanData, Values
 from dispatch.causes import shortfall_cause
 from dispatch.config import Site
 from dispatch.emissions import gas_kpis
+from dispatch.document import SCHEMA_VERSION
 from dispatch.files import atomic_write_text
 from dispatch.inputs import Inputs
 from dispatch.solve import SolveResult, SolveStatus
@@ -46,9 +47,14 @@ class PlanStatus(enum.StrEnum):
         return self in (PlanStatus.OPTIMAL, PlanStatus.WITHIN_GAP, PlanStatus.TIME_LIMIT)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Plan:
-    """A schedule for the site over the inputs' horizon, and what it earns."""
+    """A schedule for the site over the inputs' horizon, and what it earns.
+
+    ``repr(plan)`` is one line (status, horizon, profit, key KPIs) and a notebook shows an
+    HTML table; ``plan.kpi_table`` is every KPI as a pandas Series and
+    ``plan.schedule_long()`` the schedule in long (tidy) form.
+    """
 
     site: Site
     inputs: Inputs
@@ -84,6 +90,71 @@ class Plan:
         """Energy by use, peak import, mining uptime and curtailment, profit by term, DR, HPC."""
         return compute_kpis(self.site, self.schedule, self._data)
 
+    @property
+    def kpi_table(self) -> pd.Series:
+        """Every numeric KPI as a Series indexed by (kpi, item): ``kpi`` is the key of
+        :attr:`kpis` (the unit in its name), ``item`` the fleet, term, energy use or DR event
+        (``""`` for a single number).  ``p.kpi_table["profit_by_term_usd"]`` is the profit by
+        term; ``p.kpi_table.unstack()`` a table."""
+        return kpi_series(self.kpis)
+
+    def schedule_long(self) -> pd.DataFrame:
+        """The schedule in long (tidy) form: one row per interval and column, with columns
+        ``interval_start``, ``asset`` (a fleet, genset or DR event name, ``grid``, ``hpc``,
+        ``battery``, ``solar``, ``profit`` or ``site``), ``quantity`` (the rest of the column
+        name, unit included) and ``value`` (float; flags as 0/1)."""
+        owners = [f.name for f in self.site.fleets] + [g.name for g in self.site.gensets]
+        owners += [f"dr_{e.name}" for e in self.site.dr_events]
+        owners += [f"gas_{g.name}" for g in getattr(self.site, "gas_supplies", ())]
+        owners += ["grid", "hpc", "battery", "solar", "profit"]
+        split = {col: _owner(col, owners) for col in self.schedule.columns}
+        long = self.schedule.astype(float).rename_axis("interval_start").reset_index()
+        long = long.melt(id_vars="interval_start", var_name="column", value_name="value")
+        long["asset"] = long["column"].map(lambda c: split[c][0])
+        long["quantity"] = long["column"].map(lambda c: split[c][1])
+        return long[["interval_start", "asset", "quantity", "value"]]
+
+    @property
+    def status_text(self) -> str:
+        """The status and its reason, the reason only when it adds something
+        (``optimal``, not ``optimal - optimal``)."""
+        reason = " ".join(self.status_reason.split())
+        return (
+            self.status.value if reason == self.status.value else f"{self.status.value}: {reason}"
+        )
+
+    def __repr__(self) -> str:
+        return f"<Plan {self._summary()}>"
+
+    def _summary(self) -> str:
+        k = self.kpis
+        start = self.schedule.index[0]
+        hours = len(self.schedule) * self.site.dt_h
+        return (
+            f"{self.site.name!r} {self.status.value}: {start:%Y-%m-%d %H:%M %Z}, {hours:g} h "
+            f"({len(self.schedule)} x {self.site.interval_minutes} min); "
+            f"profit {self.objective_usd:,.0f} USD, mining uptime "
+            f"{k['mining_uptime_frac']['total']:.1%}, peak import {k['peak_import_mw']:.1f} MW, "
+            f"HPC served {k['hpc_served_frac']:.1%}"
+        )
+
+    def _repr_html_(self) -> str:
+        k = self.kpis
+        rows = [
+            ("status", self.status_text),
+            ("site", self.site.name),
+            ("horizon", f"{k['horizon']['start']} to {k['horizon']['end']}"),
+            ("intervals", f"{len(self.schedule)} x {self.site.interval_minutes} min"),
+            ("profit", f"{self.objective_usd:,.0f} USD"),
+            ("mining uptime", f"{k['mining_uptime_frac']['total']:.1%}"),
+            ("curtailed mining", f"{k['curtailed_mining_mwh']['total']:,.1f} MWh"),
+            ("peak import", f"{k['peak_import_mw']:.1f} MW"),
+            ("HPC served", f"{k['hpc_served_frac']:.1%}"),
+        ]
+        if k["dr_compliance_frac"] is not None:
+            rows.append(("DR compliance", f"{k['dr_compliance_frac']:.0%} of DR intervals"))
+        return html_table("Plan", rows, "plan.kpi_table, plan.schedule, plan.schedule_long()")
+
     def state_at(self, ts: pd.Timestamp | str) -> SiteState:
         """The state at time ``ts`` (an interval boundary after the first interval)."""
         ts = pd.Timestamp(ts)
@@ -104,9 +175,21 @@ class Plan:
             state = asset.state_after(self._values[asset.name], k, self._data, state)
         return state
 
-    def to_dict(self, *, schedule: bool = True) -> dict[str, Any]:
-        """A JSON-serialisable summary: status, KPIs, solve, sources and (optionally) schedule."""
-        out: dict[str, Any] = {
+    def to_dict(
+        self,
+        *,
+        schedule: bool = True,
+        buffer: Any = None,
+        provenance: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The plan document (:class:`dispatch.document.PlanDocument`, ``schema_version``
+        1.0): the same keys as ``plan.json``; ``schedule`` (``orient="split"``), ``buffer``
+        (a :class:`~dispatch.BufferReport` or its dict) and ``provenance`` are ``None`` unless
+        asked for."""
+        if buffer is not None and hasattr(buffer, "to_dict"):
+            buffer = buffer.to_dict()
+        return {
+            "schema_version": SCHEMA_VERSION,
             "site": self.site.name,
             "status": self.status.value,
             "status_reason": self.status_reason,
@@ -119,14 +202,26 @@ class Plan:
             "sources": dict(self.inputs.sources),
             "state_in": self.state_in.to_dict(),
             "state_out": self.end_state().to_dict(),
+            "schedule": (
+                json.loads(self.schedule.to_json(orient="split", date_format="iso"))
+                if schedule
+                else None
+            ),
+            "buffer": buffer,
+            "provenance": None if provenance is None else dict(provenance),
         }
-        if schedule:
-            out["schedule"] = json.loads(self.schedule.to_json(orient="split", date_format="iso"))
-        return out
 
-    def to_json(self, path: str | Path | None = None, *, schedule: bool = True) -> str:
-        """The plan as JSON; written atomically to ``path`` when given."""
-        text = json.dumps(self.to_dict(schedule=schedule), indent=2, default=_json_default)
+    def to_json(
+        self,
+        path: str | Path | None = None,
+        *,
+        schedule: bool = True,
+        buffer: Any = None,
+        provenance: Mapping[str, Any] | None = None,
+    ) -> str:
+        """The plan document as JSON (see :meth:`to_dict`); written atomically to ``path``."""
+        doc = self.to_dict(schedule=schedule, buffer=buffer, provenance=provenance)
+        text = json.dumps(doc, indent=2, default=_json_default)
         if path is not None:
             atomic_write_text(Path(path), text)
         return text
@@ -370,7 +465,7 @@ def compute_kpis(site: Site, s: pd.DataFrame, data: PlanData) -> dict[str, Any]:
         "hpc_served_frac": served_frac,
         "hpc_lease_revenue_usd": lease,
         "dr_events": dr,
-        "dr_compliance_frac": compliant_intervals / dr_intervals if dr_intervals else 1.0,
+        "dr_compliance_frac": compliant_intervals / dr_intervals if dr_intervals else None,
         "gas_supplies": _gas_kpis(site, s),
     }
 
@@ -386,6 +481,48 @@ def _gas_kpis(site: Site, s: pd.DataFrame) -> dict[str, Any]:
         cost = s[pre + "price_usd_per_mmbtu"] * s[pre + "burnt_mmbtu"]
         totals[f"{gs.name}_cost_usd"] = float(cost.sum())
     return gas_kpis({gs.name: gs for gs in site.gas_supplies}, totals)
+
+
+def kpi_series(kpis: Mapping[str, Any]) -> pd.Series:
+    """Numeric KPIs (nested dicts) as a float Series indexed by (kpi, item); deeper levels
+    are joined with ``.`` in ``item`` (``dr_events``: ``ers.excess_mwh``); strings, lists
+    and ``None`` are left out."""
+    rows: dict[tuple[str, str], float] = {}
+
+    def walk(kpi: str, item: str, value: Any) -> None:
+        if isinstance(value, Mapping):
+            for key, sub in value.items():
+                walk(kpi, f"{item}.{key}" if item else str(key), sub)
+        elif isinstance(value, (bool, int, float, np.integer, np.floating)):
+            rows[(kpi, item)] = float(value)
+
+    for kpi, value in kpis.items():
+        if kpi != "horizon":
+            walk(kpi, "", value)
+    index = pd.MultiIndex.from_tuples(list(rows), names=["kpi", "item"])
+    return pd.Series(list(rows.values()), index=index, name="value", dtype=float)
+
+
+def html_table(title: str, rows: list[tuple[str, str]], more: str = "") -> str:
+    """A small two-column HTML table for notebooks (``_repr_html_``), text escaped."""
+    from html import escape
+
+    body = "".join(
+        f"<tr><th style='text-align:left'>{escape(k)}</th><td style='text-align:left'>"
+        f"{escape(v)}</td></tr>"
+        for k, v in rows
+    )
+    caption = f"<caption style='text-align:left'><b>{escape(title)}</b></caption>"
+    foot = f"<p style='font-size:smaller'>more: <code>{escape(more)}</code></p>" if more else ""
+    return f"<table>{caption}{body}</table>{foot}"
+
+
+def _owner(column: str, owners: list[str]) -> tuple[str, str]:
+    """(asset, quantity) of a schedule column: the longest owner name it starts with."""
+    for owner in sorted(owners, key=len, reverse=True):
+        if column.startswith(owner + "_"):
+            return owner, column[len(owner) + 1 :]
+    return "site", column
 
 
 def _json_default(obj: object) -> object:

@@ -11,8 +11,10 @@ import os
 import shutil
 import subprocess
 import sys
+from importlib.resources import files
 from pathlib import Path
 
+import jsonschema
 import pandas as pd
 import pytest
 
@@ -107,6 +109,9 @@ def test_schedule_csv_is_full_precision_and_sums_to_the_plan(folder: Path) -> No
     assert "e+" not in text  # 1,865,456 TH/s is 1865456.0, not 1.86546e+06
     schedule = pd.read_csv(folder / "o" / "schedule.csv")
     doc = json.loads((folder / "o" / "plan.json").read_text())
+    schema = files("dispatch").joinpath("schemas/plan.schema.json").read_text()
+    jsonschema.validate(doc, json.loads(schema))  # the same document as Plan.to_json()
+    assert doc["schedule"] is None and doc["buffer"]["value_of_mining_usd"] is not None
     assert round(schedule["profit_total_usd"].sum(), 2) == round(doc["objective_usd"], 2)
     assert schedule["s21_containers_on"].dtype == "int64"
     assert schedule["dr_active"].dtype == bool

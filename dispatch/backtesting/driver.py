@@ -437,8 +437,11 @@ def _step_counts(runs: list[ChainRun]) -> dict[str, int]:
 def _comparison_row(r: ScenarioResult) -> dict[str, Any]:
     t = r.totals[OPTIMISE]
     row: dict[str, Any] = {"scenario": r.name, **{k: _cell(v) for k, v in r.params.items()}}
+    # one convention per column, named: the first and the last local day included, and the
+    # end as Python's backtest(..., end) takes it (exclusive: the day after last_day)
     row["start"] = r.start.strftime("%Y-%m-%d")
-    row["end"] = r.end.strftime("%Y-%m-%d")
+    row["last_day"] = (r.end - pd.Timedelta(hours=12)).strftime("%Y-%m-%d")
+    row["end_exclusive"] = r.end.strftime("%Y-%m-%d")
     row["profit_total_usd"] = t["profit_total_usd"]
     for k, v in t.items():
         if k.startswith("profit_") and k != "profit_total_usd":

@@ -66,8 +66,8 @@ def interval_kpis(site: Site, s: pd.DataFrame) -> pd.DataFrame:
             active |= np.nan_to_num(s[c].to_numpy(dtype=float)) > 0
         elif c.startswith("dr_") and c.endswith("_excess_mw"):
             broken |= np.nan_to_num(s[c].to_numpy(dtype=float)) > TOL_MW
-    out["dr_intervals"] = active.astype(float)
-    out["dr_compliant_intervals"] = (active & ~broken).astype(float)
+    out["dr_intervals"] = active.astype(np.int64)
+    out["dr_compliant_intervals"] = (active & ~broken).astype(np.int64)
     return pd.DataFrame(out, index=s.index)
 
 
@@ -95,17 +95,22 @@ def local_dates(site: Site, index: pd.DatetimeIndex) -> pd.DatetimeIndex:
 
 
 def daily_kpis(site: Site, s: pd.DataFrame) -> pd.DataFrame:
-    """KPIs per local day; index ``date`` (naive local midnights)."""
+    """KPIs per local day; index ``date``: tz-aware local midnights in the site timezone
+    (``daily.csv`` writes them as ``YYYY-MM-DD``)."""
     out = period_kpis(site, s, local_dates(site, s.index))
-    out.index = pd.DatetimeIndex(out.index, name="date")
+    days = pd.DatetimeIndex(out.index).tz_localize(
+        site.timezone, ambiguous=True, nonexistent="shift_forward"
+    )
+    out.index = days.as_unit("us").rename("date")
     return out
 
 
 def monthly_kpis(site: Site, s: pd.DataFrame) -> pd.DataFrame:
-    """KPIs per local calendar month; index ``month`` (``"YYYY-MM"``)."""
+    """KPIs per local calendar month; index ``month``: a ``PeriodIndex`` (freq ``M``,
+    written ``YYYY-MM`` in ``monthly.csv``)."""
     labels = local_dates(site, s.index).strftime("%Y-%m")
     out = period_kpis(site, s, labels)
-    out.index.name = "month"
+    out.index = pd.PeriodIndex(out.index, freq="M", name="month")
     return out
 
 

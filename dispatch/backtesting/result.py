@@ -98,7 +98,7 @@ class ScenarioResult:
         return out
 
 
-@dataclass
+@dataclass(repr=False)
 class BacktestResult:
     """Every scenario's results, one comparison row per scenario, and the step log.
 
@@ -140,6 +140,57 @@ class BacktestResult:
 
     def da_vs_rt(self, period: str = "daily") -> pd.DataFrame:
         return self.scenario().da_vs_rt(period)
+
+    @property
+    def kpi_table(self) -> pd.DataFrame:
+        """The comparison table: one row per scenario, the KPIs of the whole period as
+        columns (the unit in each name); the same as ``comparison.csv``."""
+        return self.comparison
+
+    def __repr__(self) -> str:
+        c = self.comparison
+        first = next(iter(self.scenarios.values()))
+        last_day = (first.end - pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+        head = (
+            f"<BacktestResult {len(self.scenarios)} scenario(s), {first.start:%Y-%m-%d} to "
+            f"{last_day} (end exclusive {first.end:%Y-%m-%d}), {self.run.get('steps_total', '?')}"
+            f" steps"
+        )
+        if len(self.scenarios) == 1:
+            row = c.iloc[0]
+            head += (
+                f"; profit {row['profit_total_usd']:,.0f} USD, mining uptime "
+                f"{row.get('mining_uptime_frac', float('nan')):.1%}"
+            )
+        else:
+            best = c["profit_total_usd"].idxmax()
+            head += f"; best {best!r} {c['profit_total_usd'].max():,.0f} USD"
+        return head + ">"
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        cols = [
+            col
+            for col in (
+                "start",
+                "last_day",
+                "profit_total_usd",
+                "rt_profit_total_usd",
+                "mining_uptime_frac",
+                "curtailed_mining_mwh",
+                "value_of_flexibility_usd",
+                "value_of_mining_usd",
+                "steps_at_risk",
+            )
+            if col in self.comparison
+        ]
+        table = self.comparison[cols].to_html(float_format=lambda v: f"{v:,.2f}", escape=True)
+        return (
+            f"<p><b>Backtest</b>: {escape(repr(self)[1:-1])}</p>{table}"
+            "<p style='font-size:smaller'>more: <code>result.daily, result.monthly, "
+            "result.intervals(), result.kpi_table</code></p>"
+        )
 
 
 def intervals_file(mode: str) -> str:

@@ -153,9 +153,7 @@ def plan_command(
             "dispatch_version": __version__,
             "written_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }
-        doc = json.loads(p.to_json(schedule=False))
-        doc["buffer"] = report.to_dict()
-        doc["provenance"] = provenance
+        doc = p.to_dict(schedule=False, buffer=report, provenance=provenance)
         page = html_report(
             p,
             report,

@@ -86,7 +86,7 @@ def read_table(
             columns=table.columns[keep].reset_index(drop=True),
         )
     step = check_index(table.index, table.where, table.time_column)
-    index = table.index.rename("interval_start")
+    index = table.index.rename("interval_start").as_unit("us")  # one unit (horizon.TIME_UNIT)
     return dataclasses.replace(table, index=index, step=step if step is not None else table.step)
 
 
