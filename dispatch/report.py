@@ -484,7 +484,7 @@ def html_report(
         "<h2>Inputs</h2>",
         _table(["input", "source"], [[k, v] for k, v in sources.items()]),
         f"<p class='foot'>written {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')} by "
-        "dispatch; definitions of every metric: README, section 'Reading the report'.</p>",
+        "dispatch; definitions of every metric: docs/report.md in the repository.</p>",
     ]
     body = "\n".join(parts)
     return (

@@ -1,10 +1,10 @@
-"""Generate the README's site-file field reference from the pydantic models' descriptions.
+"""Generate the site-file field reference from the pydantic models' descriptions.
 
-    python tools/gen_field_reference.py           # rewrite the block in README.md
+    python tools/gen_field_reference.py           # rewrite the block in docs/site_file.md
     python tools/gen_field_reference.py --print   # print the block
 
-The block sits between ``<!-- fields:start -->`` and ``<!-- fields:end -->`` in README.md;
-``tests/test_readme.py`` fails when it is out of date or misses a field.
+The block sits between ``<!-- fields:start -->`` and ``<!-- fields:end -->`` in
+``docs/site_file.md``; ``tests/test_docs.py`` fails when it is out of date or misses a field.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pydantic_core import PydanticUndefined
 
 from dispatch import config
 
-README = Path(__file__).parents[1] / "README.md"
+PAGE = Path(__file__).parents[1] / "docs" / "site_file.md"
 START, END = "<!-- fields:start -->", "<!-- fields:end -->"
 
 #: (model, where it sits in the site file), in reading order.
@@ -164,12 +164,12 @@ def main() -> None:
     if "--print" in sys.argv:
         sys.stdout.write(block)
         return
-    text = README.read_text()
+    text = PAGE.read_text()
     head, _, rest = text.partition(START)
     _, _, tail = rest.partition(END)
     if not rest:
-        raise SystemExit(f"{README}: no {START} marker")
-    README.write_text(f"{head}{START}\n{block}{END}{tail}")
+        raise SystemExit(f"{PAGE}: no {START} marker")
+    PAGE.write_text(f"{head}{START}\n{block}{END}{tail}")
 
 
 if __name__ == "__main__":

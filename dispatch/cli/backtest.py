@@ -15,7 +15,7 @@ always-on fleet breaking a DR cap is what they are for); 2 bad input (one line o
 as ``dispatch plan``); 130 interrupted (Ctrl-C): the finished steps are saved and the same
 command resumes.
 
-Choices (also in the README):
+Choices (also in docs/backtests.md):
 
 - ``--from`` and ``--to`` are local dates in the site timezone and **both are included**
   (``--from 2023-01-01 --to 2023-12-31`` is the year).
@@ -147,7 +147,7 @@ def backtest_command(
         ),
     ] = "prorate",
     mip_gap: Annotated[
-        float, typer.Option(help="relative MIP gap of each plan (see the README)", min=0)
+        float, typer.Option(help="relative MIP gap of each plan (see docs/backtests.md)", min=0)
     ] = 1e-3,
     charts: Annotated[bool, typer.Option(help="draw the PNG charts")] = True,
     out: Annotated[

@@ -1,6 +1,6 @@
 """``dispatch plan``: plan the day ahead and write its four outputs.
 
-Choices where the issue is silent (also in the README):
+Choices where the issue is silent (also in docs/cli.md and docs/daily_operation.md):
 
 - With the bundled sample site (``data/sample_site.yaml``), every input not given on the
   command line comes from the bundled sample files; other sites need ``--prices`` and
