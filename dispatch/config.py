@@ -1,8 +1,8 @@
 """The site configuration: validated, immutable pydantic models loaded from YAML.
 
 Every field carries its unit in its name and a one-line description (``Site.model_json_schema()``
-lists them; the field reference in docs/site_file.md is generated from the same descriptions).  Unknown
-keys are errors, so a misspelled key never goes unnoticed.
+lists them; the field reference in docs/site_file.md is generated from the same
+descriptions).  Unknown keys are errors, so a misspelled key never goes unnoticed.
 
 Units at this edge are the ones people read off data sheets (W per miner, kW of container
 auxiliaries, minutes of min up time); :mod:`dispatch.horizon` converts them once to the
