@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: install
-	$(BIN)/dispatch plan data/sample_site.yaml --day 2026-08-17 --out out/demo
+	$(BIN)/dispatch plan dispatch/sample_data/sample_site.yaml --day 2026-08-17 --out out/demo
 
 test: install
 	$(BIN)/python -m pytest -q

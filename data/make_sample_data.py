@@ -1,7 +1,8 @@
 """Write the bundled sample time series: one synthetic week at an ERCOT-West-like site.
 
 Run ``python data/make_sample_data.py`` from anywhere: it rewrites, bit for bit, the CSV
-files next to this script for 2026-08-17 00:00 to 2026-08-24 00:00 America/Chicago
+files in ``dispatch/sample_data/`` (package data, so they ship in the wheel) for 2026-08-17
+00:00 to 2026-08-24 00:00 America/Chicago
 (Monday to Sunday, 672 fifteen-minute intervals, 7 daily rows).  The numbers are made up
 (seeded ``numpy.random.default_rng``), shaped after public descriptions of ERCOT West summer
 prices; nothing is copied from real data.
@@ -23,7 +24,7 @@ import pandas as pd
 SEED = 20260817
 TZ = "America/Chicago"
 START, END = "2026-08-17", "2026-08-24"
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1] / "dispatch" / "sample_data"
 
 #: Typical hourly price by local hour, USD/MWh (before the day's factor and noise).
 HOURLY_SHAPE = np.array([

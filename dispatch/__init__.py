@@ -2,13 +2,13 @@
 
 from dispatch import Site, load_inputs, plan
 
-site = Site.from_yaml("data/sample_site.yaml")
+site = Site.from_yaml("dispatch/sample_data/sample_site.yaml")
 inputs = load_inputs(
     site,
-    prices="data/sample_prices.csv",
-    hashprice="data/sample_hashprice.csv",
-    hpc_load="data/sample_hpc_load.csv",
-    cp_probability="data/sample_cp_probability.csv",
+    prices="dispatch/sample_data/sample_prices.csv",
+    hashprice="dispatch/sample_data/sample_hashprice.csv",
+    hpc_load="dispatch/sample_data/sample_hpc_load.csv",
+    cp_probability="dispatch/sample_data/sample_cp_probability.csv",
     start="2026-08-17",
     end="2026-08-18",
 )
@@ -22,7 +22,14 @@ from dispatch.backtesting import BacktestResult, backtest
 from dispatch.buffer import BufferReport, buffer_report
 from dispatch.checker import Violation, check_plan, check_schedule
 from dispatch.config import Site
-from dispatch.data import align, load_inputs, load_sample, read_series, sample_paths
+from dispatch.data import (
+    align,
+    load_inputs,
+    load_sample,
+    read_series,
+    real_data_paths,
+    sample_paths,
+)
 from dispatch.errors import ConfigError, DataError, DispatchError, DispatchWarning, SolverError
 from dispatch.hashprice import hashprice_from_network
 from dispatch.horizon import site_index
@@ -64,6 +71,7 @@ __all__ = [
     "load_sample",
     "plan",
     "read_series",
+    "real_data_paths",
     "sample_paths",
     "site_index",
     "study",

@@ -43,6 +43,7 @@ from __future__ import annotations
 import datetime as dt
 import warnings
 from collections.abc import Mapping
+from importlib.resources import files
 from numbers import Real
 from pathlib import Path
 from typing import TypeAlias
@@ -98,7 +99,8 @@ UNIT_HINTS: dict[str, tuple[float, str, str]] = {
     "hashprice_usd_per_ph_day": (1.0, "USD/TH/day", "multiply by 1000 for USD/PH/day"),
 }
 
-SAMPLE_DIR = Path(__file__).parents[1] / "data"
+#: The bundled sample: package data (``dispatch/sample_data/``), in the wheel and in a clone.
+SAMPLE_DIR = Path(str(files("dispatch.sample_data")))
 SAMPLE_FILES = {
     "site": "sample_site.yaml",
     "prices": "sample_prices.csv",
@@ -679,11 +681,23 @@ def _warn_unit(field: str, series: pd.Series | None, source: str) -> None:
 
 def sample_paths() -> dict[str, Path]:
     """Paths of the bundled sample: ``site`` (YAML), ``prices``, ``hashprice``, ``hpc_load``,
-    ``cp_probability`` (CSV), in the repository's ``data/`` folder.
+    ``cp_probability`` (CSV), in the package's ``sample_data`` folder (installed with it).
 
     The keys other than ``site`` are :func:`load_inputs` arguments.
     """
     return {key: SAMPLE_DIR / file for key, file in SAMPLE_FILES.items()}
+
+
+def real_data_paths() -> dict[str, Path]:
+    """The real-data extract that ships with the package (see ``PROVENANCE.md`` beside it):
+    ``prices``, ERCOT day-ahead hub average HB_HUBAVG, hourly, 2023-01-01 to 2024-01-02
+    local (ERCOT public market data; Parquet), and ``hashprice``, USD/PH/day per UTC day,
+    2022-12-31 to 2024-01-03, derived from Coin Metrics community network data (its terms
+    are non-commercial; CSV)."""
+    return {
+        "prices": SAMPLE_DIR / "ercot_hb_hubavg_da_2023.parquet",
+        "hashprice": SAMPLE_DIR / "hashprice_daily_2023.csv",
+    }
 
 
 def load_sample(day: str | None = None) -> tuple[Site, Inputs]:
@@ -691,7 +705,7 @@ def load_sample(day: str | None = None) -> tuple[Site, Inputs]:
     one local day when ``day`` is given as ``"YYYY-MM-DD"``."""
     paths = sample_paths()
     if not SAMPLE_DIR.is_dir():
-        raise DataError(f"{SAMPLE_DIR}: sample data not found (it ships with the repository)")
+        raise DataError(f"{SAMPLE_DIR}: sample data not found (reinstall hybrid-dispatch)")
     site = Site.from_yaml(paths.pop("site"))
     start = end = None
     if day is not None:

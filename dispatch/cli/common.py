@@ -238,7 +238,7 @@ def file_or_number(text: str) -> Path | float:
 
 
 def is_sample_site(site_file: Path) -> bool:
-    """Whether ``site_file`` is the bundled ``data/sample_site.yaml``."""
+    """Whether ``site_file`` is the bundled ``dispatch/sample_data/sample_site.yaml``."""
     sample = sample_paths()["site"]
     try:
         return Path(site_file).resolve() == sample.resolve()

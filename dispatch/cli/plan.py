@@ -2,9 +2,9 @@
 
 Choices where the issue is silent (also in docs/cli.md and docs/daily_operation.md):
 
-- With the bundled sample site (``data/sample_site.yaml``), every input not given on the
-  command line comes from the bundled sample files; other sites need ``--prices`` and
-  ``--hashprice``.
+- With the bundled sample site (``dispatch/sample_data/sample_site.yaml``), every input not
+  given on the command line comes from the bundled sample files; other sites need
+  ``--prices`` and ``--hashprice``.
 - ``--day`` takes ``YYYY-MM-DD``, ``today`` or ``tomorrow`` (in the site timezone).  Without
   it the plan is for tomorrow when the price data cover it, else the error says which days
   they cover; with ``--from-plan`` it is the day the previous plan ends.

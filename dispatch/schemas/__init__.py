@@ -1,0 +1,1 @@
+"""JSON Schemas of the package's documents (package data); see dispatch.document."""
