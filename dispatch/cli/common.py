@@ -117,7 +117,8 @@ ReservePricesOpt = Annotated[
     list[str] | None,
     typer.Option(
         help="clearing price of a reserve product, USD/MW-h, as NAME=FILE or NAME=FILE:COLUMN "
-        "(repeat per product; ERCOT sample or gridstatus AS layout)"
+        "(repeat per product; ERCOT sample or gridstatus AS layout)",
+        metavar="NAME=FILE",
     ),
 ]
 GasFlowOpt = Annotated[
