@@ -386,15 +386,76 @@ def buffer_rows(report: BufferReport) -> list[tuple[str, str]]:
             f"{_usd(report.spike_cost_avoided_usd)} ({report.spike_mining_avoided_mwh:,.1f} MWh "
             "the price-blind fleet would have mined above breakeven)",
         ),
-        (
-            "DR compliance",
-            "no DR event"
-            if report.dr_compliance_frac is None
-            else f"{report.dr_compliance_frac:.0%} of DR intervals",
+        *(
+            [("DR compliance", f"{report.dr_compliance_frac:.0%} of DR intervals")]
+            if report.dr_compliance_frac is not None  # no DR event: nothing to comply with
+            else []
         ),
         ("value of flexibility", _vs(report.value_of_flexibility_usd, report.price_blind)),
         ("value of mining", _vs(report.value_of_mining_usd, report.no_miners)),
     ]
+
+
+def mining_economics_text(plan: Plan) -> str:
+    """The hashprice and each fleet's breakeven in words (HTML report)."""
+    hp = plan.inputs.hashprice_usd_per_ph_day
+    level = f"{hp.iloc[0]:,.1f}" if hp.nunique() == 1 else f"{hp.min():,.1f} to {hp.max():,.1f}"
+    s = plan.schedule
+    adder = plan.site.grid.import_adder_usd_per_mwh
+    fleets = ", ".join(
+        f"{f.name} {s[f'{f.name}_breakeven_usd_per_mwh'].mean():,.0f}" for f in plan.site.fleets
+    )
+    price = s["price_usd_per_mwh"]
+    text = f"Hashprice {level} USD/PH/day over the plan."
+    if fleets:
+        text += (
+            f" Breakeven energy prices (USD/MWh, the price at which a fleet's revenue pays its "
+            f"energy, pool fee included): {fleets}; a fleet runs when the buy price (energy "
+            f"price + {adder:g} USD/MWh import adder) is below its breakeven, unless the HPC "
+            "load, a DR cap or a peak charge needs the room."
+        )
+    lo, hi, mean = price.min(), price.max(), price.mean()
+    return text + f" Energy price: {lo:,.2f} to {hi:,.2f} USD/MWh, mean {mean:,.2f}."
+
+
+def hourly_dispatch_rows(plan: Plan) -> tuple[list[str], list[list[str]]]:
+    """Hour by hour (local): price, containers on per fleet, MW by use (hour means; a count
+    that changed within the hour shows its mean with one decimal)."""
+    s = plan.schedule
+    local = s.index.tz_convert(plan.site.timezone)
+    hours = local.floor("h") if plan.site.interval_minutes < 60 else local
+    cols: list[tuple[str, str, str]] = [("price USD/MWh", "price_usd_per_mwh", "price")]
+    cols += [(f"{f.name} on", f"{f.name}_containers_on", "count") for f in plan.site.fleets]
+    cols += [("HPC MW", "hpc_load_mw", "mw"), ("mining MW", "mining_mw", "mw")]
+    if plan.site.battery is not None:
+        cols += [
+            ("battery in MW", "battery_charge_mw", "mw"),
+            ("battery out MW", "battery_discharge_mw", "mw"),
+        ]
+    cols += [(f"{g.name} MW", f"{g.name}_output_mw", "mw") for g in plan.site.gensets]
+    if plan.site.solar is not None:
+        cols.append(("solar MW", "solar_mw", "mw"))
+    cols += [("import MW", "grid_import_mw", "mw"), ("profit USD", "profit_total_usd", "sum")]
+    frame = s[[c for _, c, _ in cols]].set_axis(hours)
+    grouped = frame.groupby(level=0, sort=True)
+    means, sums = grouped.mean(), grouped.sum()
+    rows = []
+    for hour in means.index:
+        row = [f"{hour:%H:%M}"]
+        for _, col, kind in cols:
+            value = sums.at[hour, col] if kind == "sum" else means.at[hour, col]
+            value = round(float(value), 2) + 0.0  # no "-0.0" from solver noise
+            if kind == "count":
+                row.append(f"{value:.0f}" if abs(value - round(value)) < 1e-9 else f"{value:.1f}")
+            elif kind == "price":
+                row.append(f"{value:,.2f}")
+            elif kind == "sum":
+                row.append(f"{value:,.0f}")
+            else:
+                row.append(f"{value:,.1f}")
+        rows.append(row)
+    first = means.index[0]
+    return [f"hour ({first:%Z})", *(label for label, _, _ in cols)], rows
 
 
 # --- HTML ------------------------------------------------------------------------------------
@@ -444,14 +505,18 @@ def html_report(
     parts = [
         f"<h1>{_e(plan.site.name)}</h1>",
         f"<p class='status {plan.status.value}'>status: <b>{_e(plan.status.value)}</b>"
-        f" - {_e(plan.status_reason)}</p>",
+        + (f" - {_e(reason)}" if (reason := plan.status_text.partition(": ")[2]) else "")
+        + "</p>",
         "<h2>Summary</h2>",
         _table(["", ""], [list(r) for r in summary_rows(plan, report)]),
+        f"<p>{_e(mining_economics_text(plan))}</p>",
         *(
             f"<figure><img alt='{_e(cap)}' src='data:image/png;base64,"
             f"{base64.b64encode(png).decode()}'><figcaption>{_e(cap)}</figcaption></figure>"
             for cap, png in images
         ),
+        "<h2>Hour by hour</h2>",
+        "<div class='scroll'>" + _table(*hourly_dispatch_rows(plan)) + "</div>",
         "<h2>Mining as a buffer</h2>",
         _table(["metric", "value"], [list(r) for r in buffer_rows(report)]),
         "<h3>Events mining absorbed</h3>",
@@ -489,6 +554,7 @@ def html_report(
     body = "\n".join(parts)
     return (
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<title>{_e(plan.site.name)} plan</title><style>{_CSS}</style></head>"
         f"<body>\n{body}\n</body></html>\n"
     )
@@ -502,6 +568,10 @@ _CSS = (
     "td:not(:first-child){font-variant-numeric:tabular-nums}"
     "img{max-width:100%}figure{margin:1em 0}figcaption{color:#555;font-size:.9em}"
     ".status{font-size:1.1em}.at_risk,.fallback{color:#b00}.foot{color:#777;font-size:.85em}"
+    ".scroll{overflow-x:auto;max-width:100%}.scroll table{font-size:.85em;white-space:nowrap}"
+    ".scroll td{text-align:right}.scroll td,.scroll th{padding:.2em .45em}"
+    "@media (max-width:600px){body{margin:.5em auto;padding:0 .5em}td,th{padding:.2em .4em}"
+    "table{display:block;overflow-x:auto;max-width:100%}}"
 )
 
 
