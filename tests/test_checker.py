@@ -216,6 +216,8 @@ def _first(s: pd.DataFrame, mask) -> pd.Timestamp:
 def _add(col: str, delta: float, where: Callable[[pd.DataFrame], object] | None = None):
     def edit(s: pd.DataFrame) -> None:
         ts = s.index[3] if where is None else _first(s, where(s))
+        if isinstance(delta, float) and not float(delta).is_integer():
+            s[col] = s[col].astype(float)  # counts are int64: a fractional edit needs floats
         s.loc[ts, col] += delta
 
     return edit
