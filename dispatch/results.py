@@ -23,8 +23,8 @@ import pandas as pd
 from dispatch.assets.base import Asset, Mode, PlanData, Values
 from dispatch.causes import shortfall_cause
 from dispatch.config import Site
-from dispatch.emissions import gas_kpis
 from dispatch.document import SCHEMA_VERSION
+from dispatch.emissions import gas_kpis
 from dispatch.files import atomic_write_text
 from dispatch.inputs import Inputs
 from dispatch.solve import SolveResult, SolveStatus
