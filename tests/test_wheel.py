@@ -11,11 +11,13 @@ the editable source tree.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 REPO = Path(__file__).parents[1]
+IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc")
 
 CHECK = """
 import json, sys
@@ -34,8 +36,12 @@ print("ok", dispatch.__version__)
 
 def test_the_wheel_carries_the_sample_data(tmp_path: Path) -> None:
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    source = tmp_path / "src"  # a copy: an in-tree build would leave build/ in the clone
+    shutil.copytree(REPO / "dispatch", source / "dispatch", ignore=IGNORE)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, source / name)
     built = subprocess.run(
-        [*pip, "wheel", "--no-deps", "-w", tmp_path / "dist", REPO],
+        [*pip, "wheel", "--no-deps", "-w", tmp_path / "dist", source],
         capture_output=True,
         text=True,
         timeout=300,
