@@ -688,15 +688,20 @@ def sample_paths() -> dict[str, Path]:
     return {key: SAMPLE_DIR / file for key, file in SAMPLE_FILES.items()}
 
 
-def real_data_paths() -> dict[str, Path]:
+#: Mean 2023 hashprice, USD/PH/day (one statistic of the realised daily hashprice, from
+#: ``tools/make_real_extract.py``): the real-data extract's stand-in for a daily series,
+#: which is not shipped (the project's network data carry non-commercial terms).
+HASHPRICE_2023_MEAN_USD_PER_PH_DAY = 74.98
+
+
+def real_data_paths() -> dict[str, Path | float]:
     """The real-data extract that ships with the package (see ``PROVENANCE.md`` beside it):
     ``prices``, ERCOT day-ahead hub average HB_HUBAVG, hourly, 2023-01-01 to 2024-01-02
-    local (ERCOT public market data; Parquet), and ``hashprice``, USD/PH/day per UTC day,
-    2022-12-31 to 2024-01-03, derived from Coin Metrics community network data (its terms
-    are non-commercial; CSV)."""
+    local (ERCOT public market data; Parquet), and ``hashprice``, the 2023 mean hashprice
+    (:data:`HASHPRICE_2023_MEAN_USD_PER_PH_DAY`, a constant: no daily series ships)."""
     return {
         "prices": SAMPLE_DIR / "ercot_hb_hubavg_da_2023.parquet",
-        "hashprice": SAMPLE_DIR / "hashprice_daily_2023.csv",
+        "hashprice": HASHPRICE_2023_MEAN_USD_PER_PH_DAY,
     }
 
 

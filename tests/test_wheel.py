@@ -27,7 +27,7 @@ assert dispatch.__file__.startswith(sys.argv[1]), dispatch.__file__
 site, inputs = dispatch.load_sample()
 assert len(inputs.index) == 672, len(inputs.index)
 paths = dispatch.real_data_paths()
-assert all(p.is_file() for p in paths.values()), paths
+assert paths["prices"].is_file() and paths["hashprice"] > 0, paths
 schema = json.loads(files("dispatch").joinpath("schemas/plan.schema.json").read_text())
 assert schema["properties"]["schema_version"]
 print("ok", dispatch.__version__)

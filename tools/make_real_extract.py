@@ -4,10 +4,11 @@ committed).  See data/README.md, "Real-data extract", for provenance and terms.
 - ``dispatch/sample_data/ercot_hb_hubavg_da_2023.parquet``: ERCOT day-ahead settlement point
   price at the hub average HB_HUBAVG, hourly, interval starts 2023-01-01 00:00 to 2024-01-02 23:00
   America/Chicago (the last two days: the last step's look-ahead).  ERCOT public market data.
-- ``dispatch/sample_data/hashprice_daily_2023.csv``: hashprice, USD/PH/day per UTC day,
-  2022-12-31 to 2024-01-03, *derived* from Coin Metrics community network data by
-  ``dispatch.hashprice_from_network`` (realised miner revenue / hashrate); the raw network
-  columns are not shipped.
+
+No hashprice series ships: the project's network data come from Coin Metrics community data,
+whose terms are non-commercial, so a series derived from them stays out of a public wheel.
+``dispatch.real_data_paths()["hashprice"]`` is instead the 2023 mean (one statistic, printed
+below and written into ``dispatch/data.py``), stated as such where it is used.
 """
 
 from __future__ import annotations
@@ -38,15 +39,8 @@ def main() -> None:
     ).reset_index(drop=True)
     out.to_parquet(OUT / "ercot_hb_hubavg_da_2023.parquet", index=False)
     hp = hashprice_from_network(SHARED / "btc_mining_daily_coinmetrics_2019_2025.csv")
-    hp = hp[(hp.index >= "2022-12-31") & (hp.index < "2024-01-04")]
-    frame = pd.DataFrame(
-        {
-            "interval_start_utc": hp.index.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "hashprice_usd_per_ph_day": hp.round(4).to_numpy(),
-        }
-    )
-    frame.to_csv(OUT / "hashprice_daily_2023.csv", index=False, lineterminator="\n")
-    print(f"{len(out)} hourly prices, {len(frame)} daily hashprices")
+    year = hp[(hp.index >= "2023-01-01") & (hp.index < "2024-01-01")]
+    print(f"{len(out)} hourly prices; 2023 mean hashprice {year.mean():.2f} USD/PH/day")
 
 
 if __name__ == "__main__":

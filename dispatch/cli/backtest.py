@@ -11,7 +11,7 @@
 
 Exit codes: 0 done; 1 done, but some steps of the optimised plan were ``at_risk`` or
 ``fallback`` (the first one named on stderr; the counterfactual chains do not count: an
-always-on fleet breaking a DR cap is what they are for); 2 bad input (one line on stderr,
+price-blind fleet breaking a DR cap is what they are for); 2 bad input (one line on stderr,
 as ``dispatch plan``); 130 interrupted (Ctrl-C): the finished steps are saved and the same
 command resumes.
 
@@ -121,7 +121,7 @@ def backtest_command(
         bool,
         typer.Option(
             "--counterfactuals",
-            help="also run no-miners and always-on chains: value of mining and of flexibility",
+            help="also run no-miners and price-blind chains: value of mining and of flexibility",
         ),
     ] = False,
     workers: Annotated[int, typer.Option(help="local worker processes", min=1)] = 1,
@@ -236,7 +236,7 @@ def backtest_command(
     for line in result.run["notes"]:
         err.print(f"note: {line}", highlight=False)
     console.print(f"wrote {out_dir}/: {escape(written_listing(out_dir))}", highlight=False)
-    steps = result.steps  # counterfactual chains may be at risk by design (always-on in DR)
+    steps = result.steps  # counterfactual chains may be at risk by design (price-blind in DR)
     risky = steps[
         (steps["mode"] == "optimise")
         & ~steps["warmup"]

@@ -135,7 +135,7 @@ def plan_command(
         inputs = load_cli_inputs(site, site_file, opts, start, end)
     with status_line(console, f"Solving the plan ({len(inputs.index)} intervals)..."):
         p = plan(site, inputs, time_limit_s=time_limit, state=state)
-    with status_line(console, "Solving the counterfactuals (no miners, always-on)..."):
+    with status_line(console, "Solving the counterfactuals (no miners, price-blind)..."):
         report = buffer_report(p, time_limit_s=time_limit)
     with status_line(console, "Drawing the charts..."):
         chart = png_bytes(plan_figure(p, report))
