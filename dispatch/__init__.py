@@ -22,6 +22,7 @@ from dispatch.backtesting import BacktestResult, backtest
 from dispatch.buffer import BufferReport, buffer_report
 from dispatch.checker import Violation, check_plan, check_schedule
 from dispatch.config import Site
+from dispatch.cp_forecast import cp_probability_from_forecast
 from dispatch.data import (
     align,
     load_inputs,
@@ -66,6 +67,7 @@ __all__ = [
     "buffer_report",
     "check_plan",
     "check_schedule",
+    "cp_probability_from_forecast",
     "hashprice_from_network",
     "load_inputs",
     "load_sample",
