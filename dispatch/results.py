@@ -25,7 +25,7 @@ from dispatch.causes import shortfall_cause
 from dispatch.config import Site
 from dispatch.document import SCHEMA_VERSION
 from dispatch.emissions import gas_kpis
-from dispatch.files import atomic_write_text
+from dispatch.files import atomic_write_text, strict_json
 from dispatch.inputs import Inputs
 from dispatch.solve import SolveResult, SolveStatus
 from dispatch.state import SiteState
@@ -219,9 +219,10 @@ class Plan:
         buffer: Any = None,
         provenance: Mapping[str, Any] | None = None,
     ) -> str:
-        """The plan document as JSON (see :meth:`to_dict`); written atomically to ``path``."""
+        """The plan document as strict JSON (see :meth:`to_dict`; RFC 8259: a non-finite
+        number is ``null``); written atomically to ``path``."""
         doc = self.to_dict(schedule=schedule, buffer=buffer, provenance=provenance)
-        text = json.dumps(doc, indent=2, default=_json_default)
+        text = strict_json(doc, indent=2)  # NaN/Inf as null
         if path is not None:
             atomic_write_text(Path(path), text)
         return text
@@ -523,11 +524,3 @@ def _owner(column: str, owners: list[str]) -> tuple[str, str]:
         if column.startswith(owner + "_"):
             return owner, column[len(owner) + 1 :]
     return "site", column
-
-
-def _json_default(obj: object) -> object:
-    if isinstance(obj, (np.floating, np.integer)):
-        return obj.item()
-    if isinstance(obj, pd.Timestamp):
-        return obj.isoformat()
-    raise TypeError(f"cannot serialise {type(obj).__name__}")

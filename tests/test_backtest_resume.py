@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from dispatch import Site, backtest, load_inputs
+from dispatch.backtesting.store import CheckpointStore
 from dispatch.errors import ConfigError
 
 DAYS = 8
@@ -41,6 +42,7 @@ demand_charge: {rate_usd_per_mw: 300.0}
 DRIVER = """\
 import sys, time
 from dispatch import Site, backtest, load_inputs
+from dispatch.backtesting.store import CheckpointStore
 
 def main():
     folder, out, pause = sys.argv[1], sys.argv[2], float(sys.argv[3])
@@ -153,12 +155,15 @@ def test_extending_the_end_date_reuses_the_steps_already_done(folder: Path) -> N
 
 
 def test_one_backtest_at_a_time_per_folder(folder: Path) -> None:
+    """The lock is a kernel lock on ``.lock`` (the pid in it is for the message only): a
+    holder refuses the folder; a file left by a dead run is taken over."""
     site, inputs = load(folder)
     out = folder / "out"
-    out.mkdir()
-    (out / ".lock").write_text(str(os.getppid()))  # a live process that is not us
+    holder = CheckpointStore(out)
+    holder.acquire()
     with pytest.raises(ConfigError, match="another backtest"):
         backtest(site, inputs, "2026-03-05", "2026-03-06", out=out)
+    holder.release()
     (out / ".lock").write_text("999999999")  # a dead one: taken over
     r = backtest(site, inputs, "2026-03-05", "2026-03-06", out=out)
     assert r.run["steps_planned"] == 1

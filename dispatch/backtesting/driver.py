@@ -27,7 +27,6 @@ one thread per step, and a reused model gives exactly the schedule a fresh one w
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Iterable, Mapping
@@ -35,7 +34,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from dispatch.assets.base import Mode
@@ -55,7 +53,7 @@ from dispatch.backtesting.store import CheckpointStore, digest, inputs_digest, s
 from dispatch.backtesting.sweep import Scenario, Sweep, single_scenario
 from dispatch.config import Site
 from dispatch.errors import ConfigError, DataError
-from dispatch.files import atomic_path, atomic_write_text
+from dispatch.files import atomic_path, atomic_write_text, strict_json
 from dispatch.horizon import local_timestamp
 from dispatch.inputs import Inputs
 from dispatch.state import SiteState
@@ -150,6 +148,7 @@ def backtest(
     step_td = parse_duration(step, "step")
     lookahead_td = parse_duration(lookahead, "lookahead")
     modes = (OPTIMISE, *_modes(counterfactuals))
+    _check_solver_options(mip_rel_gap, time_limit_s)
     options = PlanOptions(mip_rel_gap, time_limit_s, threads, reuse_model)
     t_start = None if start is None else local_timestamp(start, site.timezone)
     t_end = None if end is None else local_timestamp(end, site.timezone)
@@ -200,9 +199,28 @@ def backtest(
         return job.run()
     job.store.acquire()
     try:
-        return job.run()
-    finally:
-        job.store.release()
+        result = job.run()
+    except BaseException:
+        job.store.release(failed=True)  # before the first step: no manifest, no new folder
+        raise
+    job.store.release()
+    return result
+
+
+def _check_solver_options(mip_rel_gap: Any, time_limit_s: Any) -> None:
+    """Refuse a gap or time limit the solver would reject, before anything runs or is written."""
+    if not isinstance(mip_rel_gap, (int, float)) or not 0 <= mip_rel_gap < 1:
+        raise ConfigError(
+            f"mip_rel_gap: {mip_rel_gap!r} is not a relative gap in [0, 1); use e.g. 1e-3 "
+            "(0.1 % of the plan's profit; 0 proves optimality and can take much longer)"
+        )
+    if time_limit_s is not None and (
+        not isinstance(time_limit_s, (int, float)) or not 0.1 <= time_limit_s < float("inf")
+    ):
+        raise ConfigError(
+            f"time_limit_s: {time_limit_s!r} is not a number of seconds >= 0.1; use e.g. 60, "
+            "or None for no limit"
+        )
 
 
 # --- scenarios and the manifest ----------------------------------------------------------
@@ -298,6 +316,10 @@ class _Job:
         total = sum(len(r.chain.steps) for r in self.runs)
         for run in self.runs:
             run.prepare(self.config, store)
+        if store is not None:
+            notes = store.notes + notes  # damaged checkpoints, replanned
+            for note in store.notes:
+                log.warning(note)
         reused = sum(r.next for r in self.runs)
         log.info("backtest: %d steps, %d from checkpoints", total, reused)
         try:
@@ -401,7 +423,7 @@ def _assemble(
         with atomic_path(out / "comparison.csv") as tmp:
             comparison.to_csv(tmp)
         totals_all = {name: r.totals for name, r in results.items()}
-        atomic_write_text(out / "totals.json", json.dumps(totals_all, indent=1, default=_json))
+        atomic_write_text(out / "totals.json", strict_json(totals_all, indent=1))
         with atomic_path(out / "steps.csv") as tmp:
             steps.to_csv(tmp, index=False)
     return BacktestResult(results, comparison, steps, {}, out)
@@ -489,10 +511,4 @@ def _write_scenario(r: ScenarioResult, folder: Path) -> None:
     if not settled.empty:
         with atomic_path(folder / "da_vs_rt.csv") as tmp:
             settled.to_csv(tmp)
-    atomic_write_text(folder / "totals.json", json.dumps(r.totals, indent=1, default=_json))
-
-
-def _json(obj: object) -> object:
-    if isinstance(obj, (np.floating, np.integer)):
-        return obj.item()
-    return str(obj)
+    atomic_write_text(folder / "totals.json", strict_json(r.totals, indent=1))

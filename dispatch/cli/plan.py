@@ -63,6 +63,7 @@ from dispatch.cli.common import (
     status_line,
     write_outputs,
 )
+from dispatch.files import strict_json
 from dispatch.version import __version__
 
 OUTPUT_FILES = ("schedule.csv", "plan.json", "chart.png", "report.html")
@@ -165,7 +166,7 @@ def plan_command(
         out_dir,
         {
             "schedule.csv": schedule_csv(p.schedule),
-            "plan.json": json.dumps(doc, indent=2) + "\n",
+            "plan.json": strict_json(doc, indent=2) + "\n",
             "chart.png": chart,
             "report.html": page,
         },

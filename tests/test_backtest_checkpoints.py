@@ -1,0 +1,180 @@
+"""Checkpoints that cannot be trusted, the folder lock, and the files' modes.
+
+Every step record carries checksums (its Parquet file's and its own): a damaged step is
+planned again with a note, a damaged manifest is rebuilt from the records, and a resume
+never ends in a traceback.  A run that fails before its first step leaves nothing behind;
+two processes racing for a folder cannot both take it; files follow the umask.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dispatch import Site, backtest, load_inputs
+from dispatch.backtesting.store import CheckpointStore
+from dispatch.errors import ConfigError
+
+SITE = """\
+name: checkpoint test
+timezone: America/Chicago
+interval_minutes: 60
+grid: {import_limit_mw: 50.0}
+hpc_halls: [{name: hall, it_load_mw: 20.0, pue: 1.0}]
+fleets:
+  - name: f
+    miner: {model: m, hashrate_th_s: 100.0, power_w: 3000.0}
+    miners_per_container: 1000
+    containers: 4
+    containers_initially_on: 4
+"""
+FROM, TO = "2026-03-05", "2026-03-08"  # three days
+
+
+@pytest.fixture()
+def folder(tmp_path: Path) -> Path:
+    (tmp_path / "site.yaml").write_text(SITE)
+    index = pd.date_range("2026-03-05 06:00", periods=4 * 24, freq="h", tz="UTC")
+    rng = np.random.default_rng(5)
+    price = np.round(45 + 40 * rng.standard_normal(len(index)).clip(-1, 3), 2)
+    pd.DataFrame(
+        {"interval_start_utc": index.strftime("%Y-%m-%dT%H:%M:%SZ"), "price": price}
+    ).to_csv(tmp_path / "prices.csv", index=False)
+    return tmp_path
+
+
+def run(folder: Path, out: Path, **kwargs):  # type: ignore[no-untyped-def]
+    site = Site.from_yaml(folder / "site.yaml")
+    inputs = load_inputs(site, prices=folder / "prices.csv", hashprice=55.0)
+    return backtest(site, inputs, FROM, TO, out=out, **kwargs)
+
+
+def step_files(out: Path, suffix: str) -> list[Path]:
+    return sorted((out / "checkpoints").rglob(f"*.{suffix}"))
+
+
+def test_records_carry_checksums_of_their_files(folder: Path) -> None:
+    out = folder / "out"
+    run(folder, out)
+    record = json.loads(step_files(out, "json")[0].read_text())
+    assert len(record["parquet_sha256"]) == 64 and len(record["record_sha256"]) == 64
+
+
+@pytest.mark.parametrize("damage", ["parquet", "record", "record_edited", "manifest"])
+def test_a_damaged_checkpoint_is_replanned_and_said(folder: Path, damage: str) -> None:
+    out = folder / "out"
+    clean = run(folder, out)
+    if damage == "parquet":
+        step_files(out, "parquet")[1].write_bytes(b"PAR1 garbage, not a parquet file")
+    elif damage == "record":
+        step_files(out, "json")[1].write_bytes(b"\xff\xfe{garbage")
+    elif damage == "record_edited":  # valid JSON, a number changed by hand
+        path = step_files(out, "json")[1]
+        record = json.loads(path.read_text())
+        record["kept_profit_usd"] = 1e9
+        path.write_text(json.dumps(record))
+    else:
+        (out / "manifest.json").write_text('{"format": 2, "scenarios": [trunc')
+    resumed = run(folder, out)
+    notes = " ".join(resumed.run["notes"])
+    if damage == "manifest":
+        assert "manifest.json was damaged" in notes and "rebuilt" in notes
+        assert resumed.run["steps_from_checkpoints"] == 3
+        manifest = json.loads((out / "manifest.json").read_text())
+        assert len(manifest["scenarios"]["base"]["steps"]["optimise/all"]) == 3
+    else:
+        word = "unreadable" if damage == "record" else "does not match its checksum"
+        assert word in notes and "planned again" in notes, notes
+        # the chain resumes at the damaged step (day 2): day 1 reused, days 2 and 3 planned
+        assert resumed.run["steps_from_checkpoints"] == 1
+        assert resumed.run["steps_planned"] == 2
+    pd.testing.assert_frame_equal(resumed.intervals(), clean.intervals(), check_exact=True)
+    again = run(folder, out)  # repaired: everything verifies now
+    assert again.run["steps_from_checkpoints"] == 3 and again.run["notes"] == []
+
+
+def test_a_run_failing_before_its_first_step_leaves_nothing(folder: Path) -> None:
+    out = folder / "new" / "out"
+    with pytest.raises(ConfigError, match="scheduler"):
+        run(folder, out, scheduler="nonsense://nowhere:1")
+    assert not out.exists()
+    with pytest.raises(ConfigError, match=r"mip_rel_gap: 1 is not a relative gap in \[0, 1\)"):
+        run(folder, out, mip_rel_gap=1)
+    assert not out.exists()
+    out.mkdir(parents=True)  # an existing folder is kept, but gets no manifest
+    with pytest.raises(ConfigError):
+        run(folder, out, scheduler="nonsense://nowhere:1")
+    assert list(out.iterdir()) == []
+
+
+RACER = """\
+import sys, time
+from dispatch.backtesting.store import CheckpointStore
+from dispatch.errors import ConfigError
+out, at = sys.argv[1], float(sys.argv[2])
+store = CheckpointStore(out)
+while time.time() < at:
+    pass
+try:
+    store.acquire()
+except ConfigError as exc:
+    print("refused", exc, flush=True)
+else:
+    print("took", flush=True)
+    time.sleep(1.5)
+    store.release()
+"""
+
+
+def test_two_processes_racing_for_the_lock_cannot_both_take_it(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (tmp_path / "racer.py").write_text(RACER)
+    at = time.time() + 2.5  # every racer is started and spinning by then
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(tmp_path / "racer.py"), str(out), repr(at)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    answers = [p.communicate(timeout=60)[0] for p in procs]
+    assert sum(a.startswith("took") for a in answers) == 1, answers
+    assert sum("another backtest" in a for a in answers) == 3, answers
+    assert not (out / ".lock").exists()
+
+
+def test_a_dead_runs_lock_is_taken_over_and_a_live_one_refused(folder: Path) -> None:
+    out = folder / "out"
+    out.mkdir()
+    (out / ".lock").write_text("999999999")  # left by a run killed with kill -9
+    assert run(folder, out).run["steps_planned"] == 3
+    holder = CheckpointStore(out)
+    holder.acquire()  # held (by this process, as another backtest would)
+    try:
+        with pytest.raises(ConfigError, match=f"another backtest \\(process {os.getpid()}\\)"):
+            run(folder, out)
+    finally:
+        holder.release()
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_backtest_files_follow_the_umask(folder: Path, umask: int) -> None:
+    out = folder / "out"
+    old = os.umask(umask)
+    try:
+        run(folder, out)
+    finally:
+        os.umask(old)
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert len(files) > 8
+    modes = {oct(p.stat().st_mode & 0o777) for p in files}
+    assert modes == {oct(0o666 & ~umask)}, modes
