@@ -178,12 +178,8 @@ def draw_power(ax: Any, plan: Plan) -> None:
     ax.set_ylabel("power, MW (uses above 0, on-site supply below 0)")
     ax.set_xlim(x[0], x[-1])
     ax.margins(y=0.05)
-    tz = site.tz
     span_h = (x[-1] - x[0]).total_seconds() / 3600
-    ax.xaxis.set_major_locator(
-        mdates.HourLocator(byhour=range(0, 24, 3 if span_h <= 36 else 6), tz=tz)
-    )
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M\n%b %d", tz=tz))
+    time_axis(ax, x[0], x[-1], site.tz)
     ax.set_xlabel(f"local time ({site.timezone})")
     ax.grid(axis="y", color="#dddddd", lw=0.6)
 
@@ -258,6 +254,30 @@ def draw_power(ax: Any, plan: Plan) -> None:
         f"{first.strftime('%H:%M %Z')}), power by use and price  [{plan.status.value}]",
         fontsize=11,
     )
+
+
+def time_axis(ax: Any, first: pd.Timestamp, last: pd.Timestamp, tz: Any) -> None:
+    """Local-time ticks for a plan from ``first`` to ``last``: every 3 h up to 36 h, every
+    6 h up to 4 days, then whole days, then months; about 4 to 30 ticks whatever the
+    horizon (a fixed 6-hour locator put 1,460 ticks on a one-year plan, past matplotlib's
+    MAXTICKS)."""
+    span_h = (last - first).total_seconds() / 3600
+    if span_h <= 36:
+        locator: Any = mdates.HourLocator(byhour=range(0, 24, 3), tz=tz)
+        fmt = "%H:%M\n%b %d"
+    elif span_h <= 96:
+        locator = mdates.HourLocator(byhour=range(0, 24, 6), tz=tz)
+        fmt = "%H:%M\n%b %d"
+    elif span_h <= 24 * 45:
+        step = max(1, int(np.ceil(span_h / 24 / 15)))
+        locator = mdates.DayLocator(interval=step, tz=tz)
+        fmt = "%b %d"
+    else:
+        step = max(1, int(np.ceil(span_h / 24 / 30 / 12)))
+        locator = mdates.MonthLocator(interval=step, tz=tz)
+        fmt = "%b %Y"
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.DateFormatter(fmt, tz=tz))
 
 
 def draw_profit(ax: Any, plan: Plan, report: BufferReport) -> None:

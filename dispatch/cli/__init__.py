@@ -30,10 +30,12 @@ from typing import Annotated
 import typer
 
 from dispatch.cli import backtest, compare, plan, study, validate
+from dispatch.cli.common import OneLineErrors
 from dispatch.version import __version__
 
 app = typer.Typer(
     name="dispatch",
+    cls=OneLineErrors,
     help="Day-ahead dispatch for hybrid AI/HPC + bitcoin-mining sites.",
     add_completion=False,
     no_args_is_help=True,

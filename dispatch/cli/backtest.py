@@ -62,6 +62,7 @@ from dispatch import (
 from dispatch.backtesting.result import ScenarioResult
 from dispatch.cli.common import (
     EXIT_AT_RISK,
+    EXIT_INTERRUPTED,
     CpProbabilityOpt,
     GasFlowOpt,
     GasPriceOpt,
@@ -74,15 +75,17 @@ from dispatch.cli.common import (
     SiteArg,
     SolarOpt,
     cli_errors,
+    finite_option,
     load_site,
+    mip_gap_option,
     require_inputs,
+    warn_once,
 )
 from dispatch.files import atomic_write_text
 from dispatch.horizon import local_timestamp
 from dispatch.revenue import per_mw_of_mining, revenue_stack, settlement_statement
 
 NETWORK_COLUMNS = ("hashrate_th_s",)
-EXIT_INTERRUPTED = 130  # as a shell reports SIGINT
 
 
 @cli_errors
@@ -103,7 +106,8 @@ def backtest_command(
         float | None,
         typer.Option(
             help="real-time rule: curtail a fleet where the real-time price beats its "
-            "breakeven by more than this, USD/MWh"
+            "breakeven by more than this, USD/MWh",
+            callback=finite_option,
         ),
     ] = None,
     hashprice: HashpriceOpt = None,
@@ -147,7 +151,11 @@ def backtest_command(
         ),
     ] = "prorate",
     mip_gap: Annotated[
-        float, typer.Option(help="relative MIP gap of each plan (see docs/backtests.md)", min=0)
+        float,
+        typer.Option(
+            help="relative MIP gap of each plan, in [0, 1) (see docs/backtests.md)",
+            callback=mip_gap_option,
+        ),
     ] = 1e-3,
     charts: Annotated[bool, typer.Option(help="draw the PNG charts")] = True,
     out: Annotated[
@@ -229,7 +237,11 @@ def backtest_command(
     if charts:
         from dispatch.backtesting.charts import write_charts
 
-        write_charts(result)
+        try:
+            write_charts(result)
+        except Exception as exc:
+            text = " ".join(str(exc).split())[:200] or type(exc).__name__
+            warn_once(f"charts not drawn ({type(exc).__name__}: {text}); the results are written")
     console.print(summary_table(result))
     for line in write_revenue(result):
         console.print(line, highlight=False)

@@ -13,10 +13,14 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import importlib
+import math
 import os
 import re
 import shutil
+import sys
 import tempfile
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -25,6 +29,7 @@ from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 import pandas as pd
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from dispatch import (
     DataError,
@@ -39,6 +44,8 @@ from dispatch import (
 from dispatch.horizon import local_timestamp
 
 EXIT_OK, EXIT_AT_RISK, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_INTERRUPTED = 130  # as a shell reports SIGINT
+MIN_TIME_LIMIT_S = 0.1
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -74,6 +81,91 @@ def cli_errors(fn: Callable[P, R]) -> Callable[P, R]:
             fail(f"{where}{exc.strerror or exc}")
 
     return wrapper
+
+
+# the exceptions of the click typer runs on (its vendored copy in recent versions)
+_errors = importlib.import_module(typer.BadParameter.__module__)
+_NoArgsIsHelp: type[Exception] = getattr(
+    _errors, "NoArgsIsHelpError", type("_Never", (Exception,), {})
+)
+
+
+class OneLineErrors(TyperGroup):
+    """The command group: every usage error is one ``error:`` line (exit 2), and every
+    Python warning (a :class:`~dispatch.DispatchWarning`, a library's) one ``warning:`` line.
+
+    Typer would draw a five-line box for a bad option value (``--mip-gap abc``, a missing
+    ``--from``); the bounds of numeric options are checked by the callbacks below, whose
+    messages name the option, the bound and the fix.
+    """
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            warnings.showwarning = _show_warning
+            try:
+                code = super().main(*args, standalone_mode=False, **kwargs)
+            except _NoArgsIsHelp as exc:
+                ctx = getattr(exc, "ctx", None)
+                typer.echo(ctx.get_help() if ctx is not None else str(exc), err=True)
+                sys.exit(getattr(exc, "exit_code", EXIT_BAD_INPUT))
+            except _errors.UsageError as exc:
+                message = exc.format_message()
+                if not isinstance(exc, typer.BadParameter) and exc.ctx is not None:
+                    message += f" (see: {exc.ctx.command_path} --help)"
+                typer.echo(f"error: {' '.join(message.split())}", err=True)
+                sys.exit(EXIT_BAD_INPUT)
+            except _errors.ClickException as exc:
+                typer.echo(f"error: {' '.join(exc.format_message().split())}", err=True)
+                sys.exit(exc.exit_code)
+            except typer.Abort:
+                typer.echo("aborted", err=True)
+                sys.exit(EXIT_INTERRUPTED)
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+def _show_warning(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> None:
+    """A warning as one ``warning: <text>`` line on stderr (no file, line or source)."""
+    text = " ".join(str(message).split())
+    if len(text) > 300:
+        text = text[:297] + "..."
+    typer.echo(f"warning: {text}", err=True)
+
+
+def warn_once(text: str) -> None:
+    """One ``warning:`` line on stderr (for what went wrong but is not an error)."""
+    _show_warning(text, UserWarning)
+
+
+def mip_gap_option(value: float) -> float:
+    """``--mip-gap``: a finite relative gap in [0, 1)."""
+    if not (math.isfinite(value) and 0 <= value < 1):
+        raise typer.BadParameter(
+            f"{value} is not a relative gap in [0, 1); use e.g. --mip-gap 1e-3 (0.1 % of the "
+            "plan's profit; 0 proves optimality, slowly)",
+            param_hint="'--mip-gap'",
+        )
+    return value
+
+
+def time_limit_option(value: float | None) -> float | None:
+    """``--time-limit``: finite seconds, at least 0.1 (``None``: no limit)."""
+    if value is not None and not (math.isfinite(value) and value >= MIN_TIME_LIMIT_S):
+        raise typer.BadParameter(
+            f"{value} is not a number of seconds >= {MIN_TIME_LIMIT_S}; use e.g. "
+            "--time-limit 60, or leave it out for no limit",
+            param_hint="'--time-limit'",
+        )
+    return value
+
+
+def finite_option(value: float | None) -> float | None:
+    """A numeric option that must be a finite number when given."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a finite number")
+    return value
 
 
 SiteArg = Annotated[

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -61,6 +62,8 @@ from dispatch.cli.common import (
     load_site,
     plan_window,
     status_line,
+    time_limit_option,
+    warn_once,
     write_outputs,
 )
 from dispatch.files import strict_json
@@ -97,7 +100,9 @@ def plan_command(
     time_limit: Annotated[
         float | None,
         typer.Option(
-            help="HiGHS time limit per solve, seconds (>= 0.1)", min=0.1, metavar="SECONDS"
+            help="HiGHS time limit per solve, seconds (>= 0.1)",
+            callback=time_limit_option,
+            metavar="SECONDS",
         ),
     ] = None,
     out: Annotated[
@@ -139,7 +144,7 @@ def plan_command(
     with status_line(console, "Solving the counterfactuals (no miners, price-blind)..."):
         report = buffer_report(p, time_limit_s=time_limit)
     with status_line(console, "Drawing the charts..."):
-        chart = png_bytes(plan_figure(p, report))
+        chart = draw_chart(lambda: png_bytes(plan_figure(p, report)))
         provenance = {
             "site_file": str(site_file),
             "inputs": dict(p.inputs.sources),
@@ -158,26 +163,41 @@ def plan_command(
         page = html_report(
             p,
             report,
-            images=[("Power by use, price and breakevens; profit by term", chart)],
+            images=[("Power by use, price and breakevens; profit by term", chart)] if chart else [],
             provenance={"site file": site_file},
         )
     out_dir = out if out is not None else Path("out") / f"plan-{start.strftime('%Y-%m-%d')}"
-    write_outputs(
-        out_dir,
-        {
-            "schedule.csv": schedule_csv(p.schedule),
-            "plan.json": strict_json(doc, indent=2) + "\n",
-            "chart.png": chart,
-            "report.html": page,
-        },
-    )
+    files: dict[str, str | bytes] = {
+        "schedule.csv": schedule_csv(p.schedule),
+        "plan.json": strict_json(doc, indent=2) + "\n",
+        "chart.png": chart or b"",
+        "report.html": page,
+    }
+    if chart is None:
+        del files["chart.png"]
+    write_outputs(out_dir, files)
     console.print(summary_table(p, report))
-    console.print(f"wrote {out_dir}/: {', '.join(OUTPUT_FILES)}", highlight=False)
+    console.print(f"wrote {out_dir}/: {', '.join(files)}", highlight=False)
     if ignored:
         typer.echo(f"note: DR events outside the planned window left out: {', '.join(ignored)}")
     if not p.status.ok:
         typer.echo(f"{p.status.value}: {' '.join(p.status_reason.split())}", err=True)
         raise typer.Exit(EXIT_AT_RISK)
+
+
+def draw_chart(draw: Callable[[], bytes]) -> bytes | None:
+    """The chart's PNG, or ``None`` with one ``warning:`` line when drawing fails.
+
+    A chart is a view of a plan already solved and checked: matplotlib failing on it (a
+    number it cannot place, a font, a backend) must not lose the plan, so any exception
+    here is reported and the other outputs are written.  Warnings matplotlib emits while
+    drawing go through the CLI's one-line ``warning:`` output."""
+    try:
+        return draw()
+    except Exception as exc:
+        text = " ".join(str(exc).split())[:200] or type(exc).__name__
+        warn_once(f"chart.png not drawn ({type(exc).__name__}: {text}); the plan is written")
+        return None
 
 
 def schedule_csv(schedule: pd.DataFrame) -> str:
