@@ -23,6 +23,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from dispatch.errors import ConfigError
+from dispatch.files import clip, path_problem
 
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
 Name = Annotated[str, Field(pattern=NAME_PATTERN, description="identifier used in column names")]
@@ -509,10 +510,9 @@ class Site(_Model):
     def _check_tz(cls, value: str) -> str:
         try:
             zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown timezone {value!r} (use an IANA name like America/Chicago)"
-            ) from None
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+            # OSError: a value too long for a file name (tzdata looks it up as a path)
+            raise ValueError("unknown timezone (use an IANA name like America/Chicago)") from None
         return value
 
     @model_validator(mode="after")
@@ -660,8 +660,10 @@ class Site(_Model):
     def from_yaml(cls, path: str | Path) -> Site:
         """Load and validate a site file; errors name the file, the field and what is wrong."""
         path = Path(path)
-        if path.is_dir():
-            raise ConfigError(f"{path}: is a folder, not a site file (give the .yaml file)")
+        problem = path_problem(path, "site file")
+        if problem is not None:
+            hint = " (give the .yaml file)" if path.is_dir() else ""
+            raise ConfigError(f"{path}: {problem}{hint}")
         try:
             data = path.read_bytes()
         except FileNotFoundError:
@@ -754,6 +756,8 @@ def _describe(err: Any) -> str:
         return f"{loc}: required field is missing"
     msg = err["msg"].removeprefix("Value error, ")
     got = err.get("input")
+    if isinstance(got, str):
+        got = clip(got)  # a 10 MB paste is shown as its first characters and its length
     shown = "" if isinstance(got, (dict, list)) or got is None else f" (got {got!r})"
     return f"{loc or 'site'}: {msg}{shown}"
 

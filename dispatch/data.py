@@ -144,7 +144,9 @@ def read_series(
         The site's IANA timezone; the result's index is converted to it.
     location
         Settlement point or location to keep (gridstatus and ERCOT layouts); required when
-        the source holds more than one.  Ignored by the plain layout.
+        the source holds more than one.  In the plain layout, with several value columns,
+        it picks the one whose name contains it (``HB_WEST``; case, ``_`` and spaces
+        ignored).
     column
         The value column, when there are several.
     declared_tz
@@ -186,7 +188,7 @@ def read_series(
         time_column=time_column,
         naive_zone=zone,
     )
-    series = table.floats(table.pick(column, name)).rename(name)
+    series = table.floats(table.pick(column, name, location, api=True)).rename(name)
     return _with_freq(series, table.step)
 
 
@@ -327,6 +329,7 @@ def load_inputs(
     gas_price: Source | float | None = None,
     time_column: str | None = None,
     timezone: str | None = None,
+    rt_location: str | None = None,
 ) -> Inputs:
     """Read, check and align every input of a site.
 
@@ -358,7 +361,12 @@ def load_inputs(
         :func:`dispatch.horizon.site_index`).  When omitted, the whole site intervals
         covered by the price series.
     location
-        Settlement point / location for ``prices`` and ``rt_prices``.
+        Settlement point / location for ``prices`` (and ``rt_prices`` unless
+        ``rt_location`` is given): a location of a gridstatus or ERCOT file, or in a plain
+        file with one column per location, a part of the column's name (``HB_WEST`` picks
+        ``rt_spp_hb_west_usd_per_mwh``; case, ``_`` and spaces ignored).
+    rt_location
+        The same for ``rt_prices`` when it differs (default: ``location``).
     reserve_prices
         Clearing price per reserve product, USD per MW-h: ``{product name: source}`` or
         ``{name: (source, column)}``; required for every product in ``site.reserve_products``.
@@ -407,7 +415,9 @@ def load_inputs(
     if prices is None or _is_number(prices):
         index, fields, sources = _without_price_file(site, prices, gas_flow, start, end)
     else:
-        price_table, price_col, price = _read(prices, "price_usd_per_mwh", tz, location, **how)
+        price_table, price_col, price = _read(
+            prices, "price_usd_per_mwh", tz, location, **how, param="location"
+        )
         _check_range(price, "price_usd_per_mwh", price_table.where, price_col)
         index = _horizon(site, price, price_table.step, start, end)
         sources = {"price_usd_per_mwh": price_table.describe(price_col)}
@@ -416,14 +426,15 @@ def load_inputs(
                 price, index, name="price_usd_per_mwh", source=sources["price_usd_per_mwh"]
             )
         }
-    for field, src, loc in (
-        ("hashprice_usd_per_ph_day", hashprice, None),
-        ("solar_cf", solar, None),
-        ("cp_probability", cp_probability, None),
-        ("rt_price_usd_per_mwh", rt_prices, location),
+    rt_param = "rt_location"  # it picks the real-time location in every case
+    for field, src, loc, param in (
+        ("hashprice_usd_per_ph_day", hashprice, None, None),
+        ("solar_cf", solar, None, None),
+        ("cp_probability", cp_probability, None, None),
+        ("rt_price_usd_per_mwh", rt_prices, rt_location or location, rt_param),
     ):
         price_how = how if field == "rt_price_usd_per_mwh" else {}
-        fields[field], source = _input(src, field, index, tz, loc, **price_how)
+        fields[field], source = _input(src, field, index, tz, loc, **price_how, param=param)
         if source is not None:
             sources[field] = source
     reserves = _reserve_prices(site, reserve_prices or {}, index, sources)
@@ -732,7 +743,10 @@ def _read(
     location: str | None,
     time_column: str | None = None,
     naive_zone: str | None = None,
+    *,
+    param: str | None = None,
 ) -> tuple[Table, str, pd.Series]:
+    """``param``: the argument that picks this series' location (``None``: none does)."""
     table = read_table(
         source,
         name=name,
@@ -741,8 +755,9 @@ def _read(
         time_column=time_column,
         declared_tz=naive_zone,
         naive_zone=naive_zone,
+        location_param=param,
     )
-    column = table.pick(None, name)
+    column = table.pick(None, name, location)
     return table, column, _with_freq(table.floats(column).rename(name), table.step)
 
 
@@ -754,6 +769,8 @@ def _input(
     location: str | None = None,
     time_column: str | None = None,
     naive_zone: str | None = None,
+    *,
+    param: str | None = None,
 ) -> tuple[pd.Series | None, str | None]:
     """One input on the index (a number is a constant), and where it came from."""
     if source is None:
@@ -770,7 +787,15 @@ def _input(
         native = hashprice_from_network(source)
         described = f"{source} (hashprice from network data, per UTC day)"
         return align(native, index, name=field, source=described), described
-    table, column, native = _read(source, field, tz, location, time_column, naive_zone)  # type: ignore[arg-type]
+    table, column, native = _read(
+        source,  # type: ignore[arg-type]
+        field,
+        tz,
+        location,
+        time_column,
+        naive_zone,
+        param=param,
+    )
     _check_range(native, field, table.where, column)
     described = table.describe(column)
     return align(native, index, name=field, source=described), described

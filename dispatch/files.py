@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import json
 import math
 import os
+import stat
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -90,3 +92,34 @@ def json_safe(obj: Any) -> Any:
 def strict_json(obj: Any, **kwargs: Any) -> str:
     """``json.dumps`` of :func:`json_safe` ``(obj)``: strict RFC 8259 (no NaN, no Infinity)."""
     return json.dumps(json_safe(obj), allow_nan=False, **kwargs)
+
+
+def path_problem(path: Path, what: str = "file") -> str | None:
+    """Why ``path`` cannot be read as a file, in words; ``None`` when it is a file.
+
+    A folder, a symbolic link loop and a link to nothing are named as such (all three
+    used to be reported as "file not found")."""
+    path = Path(path)
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        if path.is_symlink():
+            return f"is a broken symbolic link (to {os.readlink(path)}, which does not exist)"
+        return f"{what} not found"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "is a symbolic link loop (it points back to itself), not a file"
+        if exc.errno == errno.ENAMETOOLONG:
+            return "the path is too long"
+        return f"cannot be read ({exc.strerror})"
+    if stat.S_ISDIR(st.st_mode):
+        return f"is a folder, not a {what}"
+    if not stat.S_ISREG(st.st_mode):
+        return f"is not a regular file (a device, socket or pipe), not a {what}"
+    return None
+
+
+def clip(text: object, limit: int = 60) -> str:
+    """``repr``-free short form of a user's value for a message: at most ``limit`` chars."""
+    shown = str(text)
+    return shown if len(shown) <= limit else f"{shown[: limit - 3]}... ({len(shown):,} chars)"

@@ -118,3 +118,71 @@ def test_the_plan_chart_time_axis_has_a_few_ticks_whatever_the_horizon(days: int
         fig.savefig(BytesIO(), format="png")
     ticks = ax.get_xticks()
     assert 3 <= len(ticks) <= 31, len(ticks)
+
+
+# --- messages: what a path is, which hub, every problem at once ----------------------------
+
+CORPUS = REPO / "tests" / "corpus"
+
+
+def test_a_symlink_loop_or_a_folder_is_named_as_such(tmp_path: Path) -> None:
+    from dispatch import ConfigError, DataError, Site, read_series
+
+    (tmp_path / "a.csv").symlink_to(tmp_path / "b.csv")
+    (tmp_path / "b.csv").symlink_to(tmp_path / "a.csv")
+    (tmp_path / "gone.csv").symlink_to(tmp_path / "nothing.csv")
+    with pytest.raises(DataError, match=r"a\.csv: is a symbolic link loop"):
+        read_series(tmp_path / "a.csv", name="p", tz="UTC")
+    with pytest.raises(DataError, match=r"gone\.csv: is a broken symbolic link \(to .*nothing"):
+        read_series(tmp_path / "gone.csv", name="p", tz="UTC")
+    with pytest.raises(DataError, match=r": is a folder, not a file"):
+        read_series(tmp_path, name="p", tz="UTC")
+    with pytest.raises(ConfigError, match=r"a\.csv: is a symbolic link loop"):
+        Site.from_yaml(tmp_path / "a.csv")
+    done = run([*PLAN, "--prices", "a.csv", "--out", "out"], tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "error: a.csv: is a symbolic link loop (it points back to itself), not a file"
+    )
+    done = run(["validate", "b.csv"], tmp_path)
+    assert done.returncode == 2 and "b.csv: is a symbolic link loop" in done.stderr
+
+
+def test_validate_lists_a_bad_number_with_every_other_problem(tmp_path: Path) -> None:
+    args = ["validate", str(CORPUS / "site_negative_capacity.yaml"), "--hashprice", "nan"]
+    args += ["--hpc-load", "inf", "--prices", str(CORPUS / "prices_gap.csv")]
+    done = run([*args, "--day", "2026-08-17"], tmp_path)
+    assert done.returncode == 2
+    lines = done.stderr.splitlines()
+    assert lines[-1] == "4 problem(s) found", lines
+    text = "\n".join(lines)
+    for words in ("--hashprice 'nan': not a finite number", "--hpc-load 'inf'",
+                  "battery.energy_mwh", "prices_gap.csv"):  # fmt: skip
+        assert words in text, (words, text)
+
+
+def test_rt_location_picks_a_hub_of_the_shared_four_hub_file(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    from dispatch import DataError, Site, load_inputs
+
+    rt = shared_data / "ercot_rtm_spp_15min_hubs_2022-01.csv"
+    da = shared_data / "ercot_dam_hb_hubavg_hourly_2020_2024.csv"
+    site = Site.from_yaml(CORPUS / "site_ok.yaml")
+    window = {"start": "2022-01-03", "end": "2022-01-04"}
+    inputs = load_inputs(
+        site, prices=da, hashprice=80.0, rt_prices=rt, rt_location="hb_west", **window
+    )
+    raw = pd.read_csv(rt, index_col="interval_start_utc")["rt_spp_hb_west_usd_per_mwh"]
+    assert inputs.rt_price_usd_per_mwh.iloc[0] == raw["2022-01-03T06:00:00Z"]
+    assert "rt_spp_hb_west_usd_per_mwh" in inputs.sources["rt_price_usd_per_mwh"]
+    with pytest.raises(DataError, match=r"several value columns .* rt_location=NAME"):
+        load_inputs(site, prices=da, hashprice=80.0, rt_prices=rt, **window)
+    base = ["backtest", str(CORPUS / "site_ok.yaml"), "--prices", str(da), "--hashprice", "80"]
+    base += ["--rt-prices", str(rt), "--from", "2022-01-03", "--to", "2022-01-03", "--no-charts"]
+    done = run([*base, "--out", "a"], tmp_path)
+    assert done.returncode == 2 and "choose one with --rt-location NAME" in done.stderr
+    assert "location=" not in done.stderr and not (tmp_path / "a").exists()
+    done = run([*base, "--rt-location", "HB_WEST", "--out", "b"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "b" / "scenarios" / "base" / "da_vs_rt.csv").exists()

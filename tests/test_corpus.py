@@ -153,6 +153,17 @@ CASES = [
     Case("horizon_without_data", ("prices_ok.csv", "no price_usd_per_mwh data for 2027-01-01",
                                   "data ends"),
          DataError, day="2027-01-01", cli=True),
+    # --- hardening round 2: what a file is, and where in it ---------------------------------
+    Case("price_file_is_a_folder", ("corpus", "is a folder, not a file"), DataError,
+         prices="."),
+    Case("price_file_is_excel", ("prices_excel.xlsx", "zip archive", "excel",
+                                 "save it as csv or parquet", "supported: .csv, .parquet"),
+         DataError, prices="prices_excel.xlsx", cli=True),
+    Case("price_row_longer_than_header", ("prices_more_fields.csv", "row 5", "line 6",
+                                          "3 fields, the header 2"),
+         DataError, prices="prices_more_fields.csv", cli=True),
+    Case("timezone_400_characters", ("timezone", "unknown timezone", "americ", "(405 chars)"),
+         ConfigError, site="site_timezone_huge.yaml", cli=True),
     # --- hashprice and HPC load ------------------------------------------------------------
     Case("hashprice_zero_in_file", ("hashprice_zero.csv", "must be positive", "row 2"),
          DataError, hashprice="hashprice_zero.csv"),
@@ -169,6 +180,8 @@ CASES = [
     Case("dst_23_hour_day", (), prices="prices_spring_forward.csv", day="2026-03-08",
          intervals=92, cli=True),
     Case("dst_25_hour_day", (), prices="prices_fall_back.csv", day="2026-11-01", intervals=100),
+    # a frame saved by pandas with its DatetimeIndex: the index is the timestamp column
+    Case("parquet_with_datetime_index", (), prices="prices_datetimeindex.parquet", cli=True),
     Case("hashprice_daily_file", (), hashprice="hashprice_ok.csv"),
     Case("dr_credit_without_cap", (), site="site_dr_credit_only.yaml"),
     Case("utf16_site_file", (), site="site_utf16.yaml"),
@@ -217,7 +230,7 @@ def test_api(case: Case):
             run_api(case)
         assert type(info.value) is case.error
         message = str(info.value)
-        assert "\n" not in message
+        assert "\n" not in message and len(message) < 500, message
         for word in case.words:
             assert word.lower() in message.lower(), (word, message)
         return

@@ -282,7 +282,7 @@ def test_file_level_problems(tmp_path):
         read_series(write(tmp_path, "junk.parquet", "not parquet"), name="p", tz=TZ)
     ragged = "interval_start,price\n2026-08-17T00:00:00-05:00,1,2\n"
     with pytest.raises(
-        DataError, match=r"ragged\.csv: cannot read CSV file: a row has more fields"
+        DataError, match=r"ragged\.csv: cannot read CSV file: row 1 \(line 2\) has 3 fields, the"
     ):
         read_series(write(tmp_path, "ragged.csv", ragged), name="p", tz=TZ)
     with pytest.raises(DataError, match=r"x\.xlsx: unsupported file type"):

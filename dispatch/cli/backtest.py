@@ -3,8 +3,8 @@
 ::
 
     dispatch backtest SITE.yaml --prices FILE --hashprice FILE|VALUE --from DATE --to DATE
-        [--rt-prices FILE] [--rt-margin USD] [--hpc-load FILE|VALUE] [--cp-probability FILE]
-        [--solar FILE] [--location NAME] [--sweep FILE] [--counterfactuals]
+        [--rt-prices FILE] [--rt-location NAME] [--rt-margin USD] [--hpc-load FILE|VALUE]
+        [--cp-probability FILE] [--solar FILE] [--location NAME] [--sweep FILE] [--counterfactuals]
         [--workers N] [--scheduler ADDRESS] [--chunk month] [--out DIR]
         [--step 1D] [--lookahead 24h] [--demand-charge full|prorate] [--mip-gap 1e-3]
         [--no-charts]
@@ -102,6 +102,13 @@ def backtest_command(
         Path | None,
         typer.Option(help="real-time prices, USD/MWh: each day is also settled at them"),
     ] = None,
+    rt_location: Annotated[
+        str | None,
+        typer.Option(
+            help="location to read from the --rt-prices file when it differs from --location "
+            "(in a file with one column per hub, a part of the column name, e.g. HB_WEST)"
+        ),
+    ] = None,
     rt_margin: Annotated[
         float | None,
         typer.Option(
@@ -181,7 +188,7 @@ def backtest_command(
     if prices is None:
         opts, _ = opts.with_sample_defaults(site_file)
     start, end = _period(site, date_from, date_to)
-    inputs, note = _load(site, site_file, opts, rt_prices, start, end, lookahead)
+    inputs, note = _load(site, site_file, opts, rt_prices, rt_location, start, end, lookahead)
     if note:
         err.print(f"note: {note}", highlight=False)
     out_dir = out if out is not None else Path("out") / f"backtest-{date_from}-{date_to}"
@@ -336,6 +343,7 @@ def _load(
     site_file: Path,
     opts: InputOptions,
     rt_prices: Path | None,
+    rt_location: str | None,
     start: pd.Timestamp,
     end: pd.Timestamp,
     lookahead: str,
@@ -349,6 +357,7 @@ def _load(
         given["hashprice"] = hashprice_from_network(given["hashprice"])
     if rt_prices is not None:
         given["rt_prices"] = rt_prices
+        given["rt_location"] = rt_location
     try:
         extra = pd.Timedelta(lookahead)
     except ValueError:

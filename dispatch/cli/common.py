@@ -51,9 +51,25 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+#: API argument names in messages -> the command line's options (``location=HB_WEST`` ->
+#: ``--location HB_WEST``): a CLI user has no ``location=`` to type.
+CLI_NAMES = (
+    (re.compile(r"\brt_location="), "--rt-location "),
+    (re.compile(r"\blocation="), "--location "),
+)
+
+
+def cli_words(message: str) -> str:
+    """``message`` on one line, with API argument names as the CLI's options."""
+    text = " ".join(str(message).split())
+    for pattern, option in CLI_NAMES:
+        text = pattern.sub(option, text)
+    return text
+
+
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     """Print ``error: message`` as one line on stderr and exit with ``code``."""
-    typer.echo(f"error: {' '.join(str(message).split())}", err=True)
+    typer.echo(f"error: {cli_words(message)}", err=True)
     raise typer.Exit(code)
 
 
@@ -203,7 +219,11 @@ SolarOpt = Annotated[
 ]
 LocationOpt = Annotated[
     str | None,
-    typer.Option(help="settlement point / location to read from the price file", metavar="NAME"),
+    typer.Option(
+        help="settlement point / location to read from the price file (in a file with one "
+        "column per location, a part of the column name, e.g. HB_WEST)",
+        metavar="NAME",
+    ),
 ]
 ReservePricesOpt = Annotated[
     list[str] | None,
@@ -276,16 +296,31 @@ class InputOptions:
     time_column: str | None = None
     timezone: str | None = None
 
-    def given(self) -> dict[str, Any]:
-        """The inputs given, as :func:`dispatch.load_inputs` arguments (numbers parsed)."""
+    def given(self, problems: list[str] | None = None) -> dict[str, Any]:
+        """The inputs given, as :func:`dispatch.load_inputs` arguments (numbers parsed).
+
+        A value that is not a finite number (or a bad ``--reserve-prices`` item) raises, or
+        with ``problems``, is appended to it and left out (``dispatch validate`` lists every
+        problem)."""
         out: dict[str, Any] = {}
         keys = ("prices", "hashprice", "hpc_load", "cp_probability", "solar", "gas_flow")
         for key in (*keys, "gas_price"):
             value = getattr(self, key)
-            if value is not None:
-                out[key] = file_or_number(value) if isinstance(value, str) else Path(value)
+            if value is None:
+                continue
+            try:
+                out[key] = file_or_number(value, key) if isinstance(value, str) else Path(value)
+            except DataError as exc:
+                if problems is None:
+                    raise
+                problems.append(str(exc))
         if self.reserve_prices:
-            out["reserve_prices"] = parse_reserve_prices(self.reserve_prices)
+            try:
+                out["reserve_prices"] = parse_reserve_prices(self.reserve_prices)
+            except DataError as exc:
+                if problems is None:
+                    raise
+                problems.append(str(exc))
         return out
 
     def with_sample_defaults(self, site_file: Path) -> tuple[InputOptions, bool]:
@@ -319,14 +354,15 @@ def parse_reserve_prices(items: tuple[str, ...] | list[str]) -> dict[str, Any]:
     return out
 
 
-def file_or_number(text: str) -> Path | float:
-    """``"45.5"`` -> 45.5; anything else is a path."""
+def file_or_number(text: str, key: str | None = None) -> Path | float:
+    """``"45.5"`` -> 45.5; anything else is a path.  ``key``: the input, for the message."""
     try:
         value = float(text)
     except ValueError:
         return Path(text)
-    if value != value or value in (float("inf"), float("-inf")):
-        raise DataError(f"{text!r}: not a finite number")
+    if not math.isfinite(value):
+        option = f"--{key.replace('_', '-')} " if key else ""
+        raise DataError(f"{option}{text!r}: not a finite number; give a file or a number")
     return value
 
 
@@ -335,7 +371,7 @@ def is_sample_site(site_file: Path) -> bool:
     sample = sample_paths()["site"]
     try:
         return Path(site_file).resolve() == sample.resolve()
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: a symbolic link loop (Python < 3.13)
         return False
 
 

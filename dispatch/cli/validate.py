@@ -25,6 +25,7 @@ from dispatch.cli.common import (
     SiteArg,
     SolarOpt,
     cli_errors,
+    cli_words,
     events_in_window,
     load_site,
     plan_window,
@@ -61,6 +62,7 @@ def validate_command(
     )
     opts, _ = opts.with_sample_defaults(site_file)
     problems: list[str] = []
+    given = opts.given(problems)  # a bad number is one problem among the others
     try:
         site: Site | None = load_site(site_file)
     except ConfigError as exc:
@@ -75,16 +77,16 @@ def validate_command(
             if opts.prices is not None or day is not None:
                 problems.append(str(exc))
     if site is not None and window is not None:
-        problems += check_inputs(events_in_window(site, *window)[0], opts, *window)
+        problems += check_inputs(events_in_window(site, *window)[0], opts, given, *window)
     else:
-        problems += read_inputs_only(site, opts)
+        problems += read_inputs_only(site, opts, given)
     problems = list(dict.fromkeys(problems))
     for problem in problems:
-        typer.echo(f"error: {' '.join(problem.split())}", err=True)
+        typer.echo(f"error: {cli_words(problem)}", err=True)
     if problems:
         typer.echo(f"{len(problems)} problem(s) found", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
-    checked = ", ".join(opts.given()) or "no inputs"
+    checked = ", ".join(given) or "no inputs"
     where = (
         "" if window is None else f" for {window[0]:%Y-%m-%d %H:%M} to {window[1]:%Y-%m-%d %H:%M}"
     )
@@ -92,7 +94,11 @@ def validate_command(
 
 
 def check_inputs(
-    site: Site, opts: InputOptions, start: pd.Timestamp, end: pd.Timestamp
+    site: Site,
+    opts: InputOptions,
+    given: dict[str, Any],
+    start: pd.Timestamp,
+    end: pd.Timestamp,
 ) -> list[str]:
     """Every input given, checked on its own against the site and the window."""
     index = site_index(site, start, end)
@@ -105,7 +111,7 @@ def check_inputs(
     if site.solar is not None:
         stand_in["solar"] = pd.Series(0.0, index=index, name="solar_cf")
     problems = []
-    for key, value in opts.given().items():
+    for key, value in given.items():
         try:
             load_inputs(
                 site, **{**stand_in, key: value}, start=start, end=end, location=opts.location
@@ -115,7 +121,7 @@ def check_inputs(
     return problems
 
 
-def read_inputs_only(site: Site | None, opts: InputOptions) -> list[str]:
+def read_inputs_only(site: Site | None, opts: InputOptions, given: dict[str, Any]) -> list[str]:
     """Without a valid site or window: can each input file at least be read?"""
     tz = site.timezone if site is not None else "UTC"
     names = {
@@ -126,7 +132,7 @@ def read_inputs_only(site: Site | None, opts: InputOptions) -> list[str]:
         "solar": "solar_cf",
     }
     problems = []
-    for key, value in opts.given().items():
+    for key, value in given.items():
         if not isinstance(value, Path) or key == "hpc_load":
             continue  # numbers are checked with the site; a per-hall file needs its halls
         try:

@@ -53,6 +53,7 @@ def read_table(
     within: tuple[pd.Timestamp, pd.Timestamp] | None = None,
     time_column: str | None = None,
     naive_zone: str | None = None,
+    location_param: str | None = "location",
 ) -> Table:
     """Read a source, recognise its layout and return its checked :class:`Table`.
 
@@ -63,11 +64,14 @@ def read_table(
     values are checked when a column is taken with :meth:`Table.floats`.  ``within`` keeps
     only the rows starting in ``[start, end)`` before the checks (a file of sample months
     with gaps between them, read for one of them).
+    ``location_param`` names the argument that picks a location in messages (``location``,
+    ``rt_location``; ``None`` when none can; the command line shows its own option names).
     """
     check_zone(tz, "site timezone")
     if declared_tz is not None:
         check_zone(declared_tz, "declared_tz")
     frame, where, time_col = load_source(source, name)
+    where = dataclasses.replace(where, param=location_param)
     if time_column is not None:
         time_col = time_column
     names = {norm_column(c): c for c in frame.columns}

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from dispatch.errors import DataError
+from dispatch.files import clip
 
 #: Marks a series whose rows are local calendar days (23, 24 or 25 hours long).
 DAY = "local day"
@@ -54,6 +55,7 @@ class Where:
     label: str
     rows: np.ndarray | None = None
     row_word: str = "row"
+    param: str | None = "location"  # the argument picking a location, for messages (None: none)
 
     def prefix(self, column: str | None = None) -> str:
         return self.label if column is None else f"{self.label}, column {column}"
@@ -85,8 +87,13 @@ class Table:
     default_column: str | None = None
     location: str | None = None
 
-    def pick(self, column: str | None, name: str) -> str:
-        """The value column: ``column``, the layout's price column, the only one, or ``name``."""
+    def pick(
+        self, column: str | None, name: str, location: str | None = None, *, api: bool = False
+    ) -> str:
+        """The value column: ``column``, the layout's price column, the only one, ``name``,
+        or, in a plain file with one column per location (``rt_spp_hb_west_usd_per_mwh``),
+        the one whose name contains ``location`` (``HB_WEST``; case, ``_`` and spaces
+        ignored).  ``api``: the caller can also pass ``column=`` (said in the message)."""
         found = list(self.columns.columns)
         if column is not None:
             if column in found:
@@ -96,16 +103,32 @@ class Table:
             )
         if self.default_column is not None:
             return self.default_column
+        if location is not None and self.location is None and len(found) > 1:
+            wanted = norm_column(location)
+            matches = [c for c in found if wanted and wanted in norm_column(c)]
+            if len(matches) == 1:
+                return matches[0]
+            what = "no value column" if not matches else f"{len(matches)} value columns"
+            raise DataError(
+                f"{self.where.label}: {what} matches {self.where.param}={location} (value "
+                f"columns: {listing(found)}); give a part of one column's name"
+            )
         if len(found) == 1:
             return found[0]
         if name in found:
             return name
         if not found:
             raise DataError(f"{self.where.label}: no value column besides the timestamps")
-        raise DataError(
-            f"{self.where.label}: several value columns ({listing(found)}); "
-            f"choose one with column= or name it {name}"
+        choose = (
+            f"choose one with column=NAME, or {self.where.param}=PART of its name, e.g. "
+            f"{found[0]}; or name the column {name}"
+            if api and self.where.param
+            else f"choose one with {self.where.param}=NAME (a column name or a part of it, e.g. "
+            f"{found[0]}), or name the column {name}"
+            if self.where.param
+            else f"keep one value column, or name the column {name}"
         )
+        raise DataError(f"{self.where.label}: several value columns ({listing(found)}); {choose}")
 
     def describe(self, column: str) -> str:
         """``data/prices.csv [price_usd_per_mwh]`` (with ``@ location`` when one was chosen)."""
@@ -199,7 +222,11 @@ def select_location(
         if len(available) != 1:
             raise DataError(
                 f"{where.prefix(column)}: {len(available)} locations ({listing(available)}); "
-                "choose one with location="
+                + (
+                    f"choose one with {where.param}={available[0]} (or another of them)"
+                    if where.param
+                    else "keep the rows of one location only"
+                )
             )
         location = available[0]
     elif location not in available:
@@ -245,8 +272,8 @@ def first_bad(
 def check_zone(name: str, what: str) -> str:
     try:
         zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise DataError(f"{what}: unknown timezone {name!r} (use an IANA name)") from None
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        raise DataError(f"{what}: unknown timezone {clip(name)!r} (use an IANA name)") from None
     return name
 
 
