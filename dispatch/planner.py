@@ -30,6 +30,11 @@ MODEL_CACHE = ModelCache()
 DEMAND_CHARGE_POLICIES = ("full", "prorate")
 FALLBACK_TIME_LIMIT_S = 30.0  # the fallback's limit when the plan has none
 FALLBACK_MIN_S = 1.0  # the fallback's least time when the plan's budget is spent
+#: Plans above this many variables (estimated) are refused: the bundled sample site has
+#: 24 per interval, so about 8,300 intervals (86 days at 15 minutes, 29 at 5 minutes); its
+#: 7-day plan (16 k variables) takes ~7 s, and a one-year 5-minute plan (2.5 M) had
+#: produced nothing after 330 s and 3.6 GB.  ``plan(max_variables=None)`` lifts it.
+MAX_MODEL_VARIABLES = 200_000
 
 
 def plan(
@@ -45,6 +50,7 @@ def plan(
     reuse_model: bool = True,
     demand_charge: str = "full",
     battery_target_at: pd.Timestamp | None = None,
+    max_variables: int | None = MAX_MODEL_VARIABLES,
 ) -> Plan:
     """Schedule the site over the inputs' intervals and return the plan.
 
@@ -81,6 +87,11 @@ def plan(
         target charge (``state.battery_soc_target_mwh``): a backtest's last step keeps only the
         intervals before it, so the kept period ends where it began (see
         :mod:`dispatch.assets.battery`).  ``None``: only the horizon's end.
+    max_variables
+        Refuse a horizon whose model would have more variables than this (estimated from
+        the site's assets times the intervals, :func:`model_size_estimate`) before building
+        it, with the estimate and the alternative (a backtest plans day by day).  ``None``:
+        no limit.
 
     A solver that stops without a schedule gives the fallback plan (``plan.status ==
     "fallback"``); a plan whose HPC load is not fully served, or that breaks a DR cap, has
@@ -92,6 +103,7 @@ def plan(
             f"demand_charge must be one of {', '.join(DEMAND_CHARGE_POLICIES)}, "
             f"got {demand_charge!r}"
         )
+    check_model_size(site, len(inputs.index), max_variables)
     data = plan_data(
         site, inputs, state if state is not None else SiteState.initial(site), Mode(mode)
     )
@@ -167,6 +179,45 @@ def plan(
         results_started=t2,
     )
     return _checked(result_plan)
+
+
+def model_size_estimate(site: Site) -> int:
+    """Variables per interval of the site's model (an estimate within a few per cent).
+
+    Grid import, HPC shortfall (and export when allowed); per fleet on, up, down (plus ASIC
+    power and hashrate with a power target); battery charge, discharge, charge level and the
+    charging flag; per genset units on, output, starts; solar output; one excess per DR
+    event; demand charge import, peak and increase; coincident-peak import.
+    """
+    per = 2 + (1 if site.grid.export_limit_mw > 0 else 0)
+    per += sum(3 + (2 if f.power_target is not None else 0) for f in site.fleets)
+    per += 4 if site.battery is not None else 0
+    per += 3 * len(site.gensets)
+    per += 1 if site.solar is not None else 0
+    per += len(site.dr_events)
+    per += 3 if site.demand_charge is not None else 0
+    per += 1 if site.coincident_peak is not None else 0
+    return per
+
+
+def check_model_size(site: Site, intervals: int, max_variables: int | None) -> None:
+    """Refuse a horizon whose model would exceed ``max_variables`` (see :func:`plan`)."""
+    if max_variables is None:
+        return
+    per = model_size_estimate(site)
+    total = per * intervals
+    if total <= max_variables:
+        return
+    days = intervals * site.interval_minutes / (60 * 24)
+    fits = max_variables // per
+    raise DataError(
+        f"horizon: {intervals:,} intervals ({days:,.1f} days at {site.interval_minutes} "
+        f"minutes) x about {per} variables each = about {total:,} variables, above the limit "
+        f"of {max_variables:,} (about {fits:,} intervals, "
+        f"{fits * site.interval_minutes / 1440:,.1f} days, for this site); plan a shorter "
+        "horizon, or run `dispatch backtest`, which plans day by day with a look-ahead "
+        "(API: plan(max_variables=None) lifts the limit)"
+    )
 
 
 def _checked(p: Plan) -> Plan:

@@ -440,6 +440,21 @@ def default_day(site: Site, opts: InputOptions) -> dt.date:
     )
 
 
+def check_whole_intervals(text: str, hours: float, interval_minutes: int) -> None:
+    """Refuse a horizon in hours that is not a whole number of intervals, naming the two
+    nearest that are (``1.1h`` on a 15-minute site: 1h or 1.25h)."""
+    count = hours * 60 / interval_minutes
+    if abs(count - round(count)) < 1e-9:
+        return
+    below = math.floor(count) * interval_minutes / 60
+    above = math.ceil(count) * interval_minutes / 60
+    nearest = " or ".join(f"{h:g}h" for h in (below, above) if h > 0)
+    raise DataError(
+        f"--horizon {text.strip()}: not a whole number of the site's {interval_minutes}-minute "
+        f"intervals; use {nearest}"
+    )
+
+
 def plan_window(
     site: Site, opts: InputOptions, day: str | None, horizon: str
 ) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -448,6 +463,8 @@ def plan_window(
     With no ``day``: tomorrow in the site timezone, when the prices cover it.
     """
     amount, unit = parse_horizon(horizon)
+    if unit == "h":
+        check_whole_intervals(horizon, amount, site.interval_minutes)
     first = default_day(site, opts) if day is None else parse_day(site, day)
     if unit == "d":
         index = site_index(site, first, first + dt.timedelta(days=int(amount)))
