@@ -109,3 +109,74 @@ def test_bad_sweep_keys_are_config_errors_naming_the_key(vary: dict, message: st
 def test_unknown_top_level_sweep_key() -> None:
     with pytest.raises(ConfigError, match="unknown key 'vari'"):
         Sweep.from_dict({"vari": {}})
+
+
+# --- unbounded sweeps and fleets resized below their initial count ------------------------
+
+
+def huge_sweep() -> dict:
+    """8 keys x 10 values = 10^8 scenarios (site fields, so nothing is checked per value)."""
+    keys = ["grid.import_limit_mw", "hpc_halls[0].it_load_mw", "hpc_halls[0].pue",
+            "fleets[f].containers", "battery.power_mw", "battery.energy_mwh",
+            "fleets[f].miners_per_container", "grid.import_adder_usd_per_mwh"]  # fmt: skip
+    return {"vary": {k: [float(v + 1) for v in range(10)] for k in keys}}
+
+
+def test_a_huge_sweep_is_refused_at_once_with_its_count() -> None:
+    import time
+
+    site, inputs = case()
+    t0 = time.perf_counter()
+    with pytest.raises(ConfigError) as info:
+        backtest(site, inputs, "2021-12-30", "2022-01-01", sweep=huge_sweep())
+    assert time.perf_counter() - t0 < 5  # counted, not expanded (which grew past 4.8 GB)
+    message = str(info.value)
+    for words in ("100,000,000 scenarios", "8 keys", "10 x 10", "limit of 1,000",
+                  "max_scenarios=100000000"):  # fmt: skip
+        assert words in message, (words, message)
+    sweep = Sweep.from_dict({"vary": {"battery.power_mw": [1.0, 2.0, 3.0]}})
+    assert sweep.count() == 3
+    with pytest.raises(ConfigError, match=r"3 scenarios .* limit of 2"):
+        backtest(site, inputs, "2021-12-30", "2021-12-31", sweep=sweep, max_scenarios=2)
+    r = backtest(site, inputs, "2021-12-30", "2021-12-31", sweep=sweep, max_scenarios=3)
+    assert len(r.comparison) == 3
+
+
+def test_the_cli_names_the_option_that_confirms_a_huge_sweep(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    import yaml
+
+    sample = Path(__file__).parents[1] / "data" / "sample_site.yaml"
+    sweep = huge_sweep()
+    sweep["vary"] = {k.replace("[f]", "[s21]"): v for k, v in sweep["vary"].items()}
+    (tmp_path / "sweep.yaml").write_text(yaml.safe_dump(sweep))
+    dispatch = Path(sys.executable).parent / "dispatch"
+    done = subprocess.run(
+        [str(dispatch), "backtest", str(sample), "--from", "2026-08-17", "--to", "2026-08-17",
+         "--sweep", "sweep.yaml", "--out", "out"],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and "100,000,000 scenarios" in lines[0], done.stderr
+    assert "confirm with --max-scenarios 100000000" in lines[0]
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_sweep_of_containers_clamps_the_initial_count_with_a_note() -> None:
+    site, inputs = case()
+    site = site.model_copy(
+        update={"fleets": [site.fleets[0].model_copy(update={"containers": 4,
+                                                             "containers_initially_on": 4})]}
+    )  # fmt: skip
+    sweep = {"vary": {"fleets[f].containers": [2, 4]}}
+    r = backtest(site, inputs, "2021-12-30", "2021-12-31", sweep=sweep)
+    small = r.scenarios["fleets[f].containers=2"].site.fleets[0]
+    assert (small.containers, small.containers_initially_on) == (2, 2)
+    assert r.scenarios["fleets[f].containers=4"].site.fleets[0].containers_initially_on == 4
+    assert r.run["notes"] == [
+        "scenario fleets[f].containers=2: fleet f: containers_initially_on 4 clamped to the "
+        "2 containers in service"
+    ]

@@ -50,7 +50,7 @@ from dispatch.backtesting.rolling import PlanOptions
 from dispatch.backtesting.runner import ChainRun, Progress, RunConfig, run_chains
 from dispatch.backtesting.settle import RtRule
 from dispatch.backtesting.store import CheckpointStore, digest, inputs_digest, safe_name
-from dispatch.backtesting.sweep import Scenario, Sweep, single_scenario
+from dispatch.backtesting.sweep import MAX_SCENARIOS, Scenario, Sweep, single_scenario
 from dispatch.config import Site
 from dispatch.errors import ConfigError, DataError
 from dispatch.files import atomic_path, atomic_write_text, strict_json
@@ -88,6 +88,7 @@ def backtest(
     time_limit_s: float | None = None,
     threads: int | None = 1,
     reuse_model: bool = True,
+    max_scenarios: int | None = MAX_SCENARIOS,
 ) -> BacktestResult:
     """Roll the planner over ``[start, end)`` and return every step's kept results.
 
@@ -123,6 +124,9 @@ def backtest(
         beats its breakeven by more than X (:mod:`dispatch.backtesting.settle`).
     sweep
         A sweep file, mapping or :class:`Sweep`: run every combination as a scenario.
+    max_scenarios
+        A sweep of more combinations is refused before any is built (default 1,000; each
+        is a whole backtest); raise it to confirm a bigger sweep, ``None``: no limit.
     counterfactuals
         ``"no_miners"`` and/or ``"price_blind"`` (``True``: both): also run these chains, for
         the value of mining and of flexibility per day, month and in total.
@@ -163,7 +167,7 @@ def backtest(
                 if isinstance(sweep, Mapping)
                 else Sweep.from_yaml(Path(sweep))
             )
-        scenarios = sweep.scenarios(site, inputs, t_start, t_end)
+        scenarios = sweep.scenarios(site, inputs, t_start, t_end, max_scenarios=max_scenarios)
     rule = RtRule.parse(rt_rule, site)
     for scn in scenarios:
         RtRule.parse(rule, scn.site)  # the fleets it names exist in every scenario
@@ -316,6 +320,7 @@ class _Job:
         total = sum(len(r.chain.steps) for r in self.runs)
         for run in self.runs:
             run.prepare(self.config, store)
+        notes = [n for scn in self.scenarios for n in scn.notes] + notes
         if store is not None:
             notes = store.notes + notes  # damaged checkpoints, replanned
             for note in store.notes:

@@ -28,11 +28,23 @@ Keys of ``vary``:
 An unknown key or field is a ``ConfigError`` naming it.  Scenario names list the values,
 ``key=value`` joined by commas (``battery=off,years=2022``); with no ``vary``, the one
 scenario is named ``base``.
+
+**Size.** The scenarios are counted (the product of the numbers of values) before any is
+built: above ``max_scenarios`` (default :data:`MAX_SCENARIOS` = 1,000, each a whole
+backtest) the sweep is refused with the count; raise the limit to confirm
+(``backtest(..., max_scenarios=N)``, ``dispatch backtest --max-scenarios N``).  8 keys of 10
+values are 10^8 scenarios: refused at once, where expanding them grew past 4.8 GB.
+
+**Fleet sizes.** A sweep that makes a fleet smaller than its ``containers_initially_on``
+(``fleets[s21].containers: [5, 10]`` with 10 initially on) clamps the initial count to the
+containers in service (``containers - containers_unavailable``) in that scenario, with a
+note, instead of refusing the scenario.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -53,6 +65,8 @@ INPUT_SCALES = {
     "inputs.rt_price_scale": "rt_price_usd_per_mwh",
     "inputs.hpc_load_scale": "hpc_it_load_mw",
 }
+#: Scenarios a sweep may expand to unless the caller raises the limit (see the docstring).
+MAX_SCENARIOS = 1_000
 _PIECE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)((?:\[[^\].\[]+\])*)")
 _INDEX = re.compile(r"\[([^\]]+)\]")
 
@@ -67,6 +81,7 @@ class Scenario:
     inputs: Inputs
     start: pd.Timestamp
     end: pd.Timestamp
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -129,14 +144,29 @@ class Sweep:
                 base_path = folder / base_path
         return cls(vary=vary, base=base_path, source=source)
 
+    def count(self) -> int:
+        """How many scenarios the sweep expands to (without expanding them)."""
+        return math.prod(len(v) for v in self.vary.values())
+
     def scenarios(
         self,
         site: Site | None,
         inputs: Inputs,
         start: pd.Timestamp | None,
         end: pd.Timestamp | None,
+        *,
+        max_scenarios: int | None = MAX_SCENARIOS,
     ) -> list[Scenario]:
-        """Every combination, in file order (the last key varies fastest)."""
+        """Every combination, in file order (the last key varies fastest); more than
+        ``max_scenarios`` is a ``ConfigError`` raised before any is built."""
+        count = self.count()
+        if max_scenarios is not None and count > max_scenarios:
+            sizes = " x ".join(str(len(v)) for v in self.vary.values())
+            raise ConfigError(
+                f"{self.source}: {count:,} scenarios ({len(self.vary)} keys: {sizes} values), "
+                f"above the limit of {max_scenarios:,}, each a whole backtest; vary fewer "
+                f"values, or confirm with max_scenarios={count}"
+            )
         if self.base is not None:
             site = Site.from_yaml(self.base)
         if site is None:
@@ -162,6 +192,9 @@ class Sweep:
         for key, value in params.items():
             if key != "years" and not key.startswith("inputs."):
                 _set(raw, _parse_path(key, self.source), value, key, site, self.source)
+        notes = (
+            _clamp_initially_on(raw, name) if any(k.startswith("fleets") for k in params) else []
+        )
         new_site = Site.from_dict(raw, source=f"{self.source}: scenario {name}")
         new_inputs = _resize_halls(site, new_site, inputs)
         factors = {INPUT_SCALES[k]: float(v) for k, v in params.items() if k in INPUT_SCALES}
@@ -183,7 +216,7 @@ class Sweep:
             end = local_timestamp(f"{year + 1}-01-01", site.timezone)
         if start is None or end is None:
             raise ConfigError(f"{self.source}: give the backtest's start and end, or vary years")
-        return Scenario(name, params, new_site, new_inputs, start, end)
+        return Scenario(name, params, new_site, new_inputs, start, end, tuple(notes))
 
 
 def single_scenario(site: Site, inputs: Inputs, start: pd.Timestamp, end: pd.Timestamp) -> Scenario:
@@ -258,6 +291,27 @@ def _set(raw: dict, path: list[str | int], value: Any, key: str, site: Site, sou
         if node[part] is None:
             raise ConfigError(f"{where}: the base site has no {part}")
         node = node[part]
+
+
+def _clamp_initially_on(raw: dict, name: str) -> list[str]:
+    """Clamp each fleet's ``containers_initially_on`` to its containers in service, in the
+    scenario's raw site; one note per fleet clamped."""
+    notes = []
+    for fleet in raw.get("fleets") or []:
+        if not isinstance(fleet, dict):
+            continue
+        try:
+            in_service = int(fleet["containers"]) - int(fleet.get("containers_unavailable") or 0)
+            initially = int(fleet.get("containers_initially_on") or 0)
+        except (KeyError, TypeError, ValueError):
+            continue  # a bad value: the site's validation names it
+        if in_service >= 0 and initially > in_service:
+            fleet["containers_initially_on"] = in_service
+            notes.append(
+                f"scenario {name}: fleet {fleet.get('name')}: containers_initially_on "
+                f"{initially} clamped to the {in_service} containers in service"
+            )
+    return notes
 
 
 def _resize_halls(base: Site, site: Site, inputs: Inputs) -> Inputs:

@@ -60,6 +60,7 @@ from dispatch import (
     read_series,
 )
 from dispatch.backtesting.result import ScenarioResult
+from dispatch.backtesting.sweep import MAX_SCENARIOS
 from dispatch.cli.common import (
     EXIT_AT_RISK,
     EXIT_INTERRUPTED,
@@ -128,6 +129,14 @@ def backtest_command(
     sweep: Annotated[
         Path | None, typer.Option(help="sweep file (YAML): run every combination of scenarios")
     ] = None,
+    max_scenarios: Annotated[
+        int,
+        typer.Option(
+            help="refuse a sweep of more scenarios than this (each is a whole backtest); "
+            "raise it to confirm a bigger sweep",
+            min=1,
+        ),
+    ] = MAX_SCENARIOS,
     counterfactuals: Annotated[
         bool,
         typer.Option(
@@ -232,6 +241,7 @@ def backtest_command(
                 demand_charge=demand_charge,
                 progress=progress,
                 mip_rel_gap=mip_gap,
+                max_scenarios=max_scenarios,
             )
         except KeyboardInterrupt:
             done = int(bar.tasks[task].completed)

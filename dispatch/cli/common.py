@@ -54,6 +54,7 @@ R = TypeVar("R")
 #: API argument names in messages -> the command line's options (``location=HB_WEST`` ->
 #: ``--location HB_WEST``): a CLI user has no ``location=`` to type.
 CLI_NAMES = (
+    (re.compile(r"\bmax_scenarios="), "--max-scenarios "),
     (re.compile(r"\brt_location="), "--rt-location "),
     (re.compile(r"\blocation="), "--location "),
 )
