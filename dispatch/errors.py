@@ -5,7 +5,9 @@ The exception tree::
     DispatchError                 anything this package raises on purpose
     ├── ConfigError               the site configuration (YAML or Python) is invalid
     ├── DataError                 an input time series is missing, malformed or misaligned
-    └── SolverError               the solver could not be run at all (not: "no solution")
+    ├── SolverError               the solver could not be run at all (not: "no solution")
+    └── ClusterLost               the Dask cluster went away mid-run (an interruption: the
+                                  finished steps are saved and the same call resumes)
 
     DispatchWarning (UserWarning) input that is valid but probably wrong (a unit mistake)
 
@@ -39,6 +41,12 @@ class DataError(DispatchError, ValueError):
 
 class SolverError(DispatchError, RuntimeError):
     """HiGHS could not be started or crashed; a stop without a solution is not this."""
+
+
+class ClusterLost(DispatchError, RuntimeError):
+    """The Dask scheduler or its workers went away during a backtest (``CancelledError``,
+    ``CommClosedError``...).  Like Ctrl-C, an interruption rather than bad input: the
+    steps finished before it are saved, and running the same backtest again resumes."""
 
 
 class DispatchWarning(UserWarning):

@@ -13,6 +13,7 @@ results are the driver's (:mod:`dispatch.backtesting.driver`).
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures as cf
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from dispatch.backtesting.rolling import PlanOptions, StepOutcome, StepTask, run
 from dispatch.backtesting.settle import RtRule
 from dispatch.backtesting.store import CheckpointStore, digest, inputs_digest, state_digest
 from dispatch.backtesting.sweep import Scenario
-from dispatch.errors import DataError
+from dispatch.errors import ClusterLost, DataError, DispatchError
 from dispatch.inputs import Inputs
 from dispatch.state import SiteState
 from dispatch.version import __version__
@@ -167,6 +168,43 @@ def run_chains(
     waiting = [r for r in runs if not r.finished]
     if not waiting:
         return
+    try:
+        _run(waiting, config, store, workers, scheduler, progress, done, total)
+    except Exception as exc:
+        if scheduler is None or not _cluster_lost(exc):
+            raise
+        finished = sum(r.next for r in runs)
+        text = " ".join(str(exc).split())[:160]
+        raise ClusterLost(
+            f"the Dask cluster at {scheduler} was lost mid-run ({type(exc).__name__}"
+            f"{': ' + text if text else ''}); the {finished} finished steps are saved; run the "
+            "same backtest again to resume, on the cluster once it is back or locally without "
+            "a scheduler"
+        ) from None
+
+
+def _cluster_lost(exc: BaseException) -> bool:
+    """Whether ``exc`` says the cluster went away, not that a step failed: a cancelled
+    future, a lost connection, or any error of ``distributed`` itself (its
+    ``CommClosedError``, ``FutureCancelledError``...).  A step's own error (a
+    ``DispatchError``) and a local disk error arrive as themselves."""
+    if isinstance(exc, DispatchError):
+        return False
+    if isinstance(exc, (cf.CancelledError, asyncio.CancelledError, ConnectionError, TimeoutError)):
+        return True
+    return type(exc).__module__.split(".")[0] in ("distributed", "tornado")
+
+
+def _run(
+    waiting: list[ChainRun],
+    config: RunConfig,
+    store: CheckpointStore | None,
+    workers: int,
+    scheduler: Any,
+    progress: Progress | None,
+    done: int,
+    total: int,
+) -> None:
     with open_executor(workers, scheduler) as (executor, capacity):
         active: dict[cf.Future, tuple[ChainRun, str]] = {}
 

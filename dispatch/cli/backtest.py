@@ -82,6 +82,7 @@ from dispatch.cli.common import (
     require_inputs,
     warn_once,
 )
+from dispatch.errors import ClusterLost
 from dispatch.files import atomic_write_text
 from dispatch.horizon import local_timestamp
 from dispatch.revenue import per_mw_of_mining, revenue_stack, settlement_statement
@@ -250,6 +251,10 @@ def backtest_command(
                 "again to resume",
                 err=True,
             )
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except ClusterLost as exc:  # an interruption too: same exit code, a resume hint
+            message = str(exc).replace("locally without a scheduler", "locally without --scheduler")
+            typer.echo(f"interrupted: {message} (in {out_dir})", err=True)
             raise typer.Exit(EXIT_INTERRUPTED) from None
     if charts:
         from dispatch.backtesting.charts import write_charts
