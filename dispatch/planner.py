@@ -187,7 +187,9 @@ def model_size_estimate(site: Site) -> int:
     Grid import, HPC shortfall (and export when allowed); per fleet on, up, down (plus ASIC
     power and hashrate with a power target); battery charge, discharge, charge level and the
     charging flag; per genset units on, output, starts; solar output; one excess per DR
-    event; demand charge import, peak and increase; coincident-peak import.
+    event; demand charge import, peak and increase; coincident-peak import; one offer per
+    reserve product and provider; one per standby DR commitment; gas burnt and flared per
+    gas supply.  Checked against built models in ``tests/test_limits.py``.
     """
     per = 2 + (1 if site.grid.export_limit_mw > 0 else 0)
     per += sum(3 + (2 if f.power_target is not None else 0) for f in site.fleets)
@@ -197,6 +199,9 @@ def model_size_estimate(site: Site) -> int:
     per += len(site.dr_events)
     per += 3 if site.demand_charge is not None else 0
     per += 1 if site.coincident_peak is not None else 0
+    per += sum(max(1, len(r.providers)) for r in site.reserve_products)
+    per += len(site.standby_dr)
+    per += 2 * len(site.gas_supplies)
     return per
 
 

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from dispatch.config import Site
-from dispatch.files import atomic_path
+from dispatch.files import atomic_path, strict_json
 from dispatch.transition.designs import Config, Design, Layout
 from dispatch.transition.operations import interpolate
 from dispatch.transition.periods import RepDays
@@ -194,7 +194,7 @@ class StudyResult:
             tables["validation.csv"] = self.validation
         out: dict[str, bytes | str] = {name: t.to_csv() for name, t in tables.items()}
         out.update({name: png(fig) for name, fig in figures(self).items()})
-        out["summary.json"] = json.dumps(self.summary(), indent=1, default=str)
+        out["summary.json"] = strict_json(self.summary(), indent=1)  # NaN/Inf as null
         out["report.html"] = html_report(self)
         return out
 
