@@ -116,12 +116,15 @@ def test_a_run_failing_before_its_first_step_leaves_nothing(folder: Path) -> Non
 
 
 RACER = """\
-import sys, time
+import os, sys, time
+from pathlib import Path
 from dispatch.backtesting.store import CheckpointStore
 from dispatch.errors import ConfigError
-out, at = sys.argv[1], float(sys.argv[2])
+out, barrier, me = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
 store = CheckpointStore(out)
-while time.time() < at:
+(barrier / f"ready-{me}").touch()
+go = barrier / "go"
+while not go.exists():  # spin: every racer leaves this loop within a few ms of the others
     pass
 try:
     store.acquire()
@@ -129,23 +132,27 @@ except ConfigError as exc:
     print("refused", exc, flush=True)
 else:
     print("took", flush=True)
-    time.sleep(1.5)
+    time.sleep(3.0)  # held while the others try
     store.release()
 """
 
 
 def test_two_processes_racing_for_the_lock_cannot_both_take_it(tmp_path: Path) -> None:
-    out = tmp_path / "out"
+    out, barrier = tmp_path / "out", tmp_path / "barrier"
+    barrier.mkdir()
     (tmp_path / "racer.py").write_text(RACER)
-    at = time.time() + 2.5  # every racer is started and spinning by then
     procs = [
         subprocess.Popen(
-            [sys.executable, str(tmp_path / "racer.py"), str(out), repr(at)],
+            [sys.executable, str(tmp_path / "racer.py"), str(out), str(barrier), str(k)],
             stdout=subprocess.PIPE,
             text=True,
         )
-        for _ in range(4)
+        for k in range(4)
     ]
+    deadline = time.monotonic() + 90
+    while len(list(barrier.glob("ready-*"))) < 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    (barrier / "go").touch()  # all four imported and spinning: go
     answers = [p.communicate(timeout=60)[0] for p in procs]
     assert sum(a.startswith("took") for a in answers) == 1, answers
     assert sum("another backtest" in a for a in answers) == 3, answers
