@@ -148,7 +148,7 @@ def test_the_cli_names_the_option_that_confirms_a_huge_sweep(tmp_path: Path) -> 
 
     import yaml
 
-    sample = Path(__file__).parents[1] / "data" / "sample_site.yaml"
+    sample = Path(__file__).parents[1] / "dispatch" / "sample_data" / "sample_site.yaml"
     sweep = huge_sweep()
     sweep["vary"] = {k.replace("[f]", "[s21]"): v for k, v in sweep["vary"].items()}
     (tmp_path / "sweep.yaml").write_text(yaml.safe_dump(sweep))

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from dispatch.report import time_axis
 
 REPO = Path(__file__).parents[1]
-SAMPLE = REPO / "data" / "sample_site.yaml"
+SAMPLE = REPO / "dispatch" / "sample_data" / "sample_site.yaml"
 DISPATCH = Path(sys.executable).parent / "dispatch"
 ENV = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1"}
 
@@ -33,7 +33,7 @@ def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
 
 
 BACKTEST = ["backtest", str(SAMPLE), "--from", "2026-08-17", "--to", "2026-08-17"]
-PLAN = ["plan", str(SAMPLE)]
+PLAN = ["plan", str(SAMPLE), "--day", "2026-08-17"]
 
 
 IN_SUBPROCESS = {"gap_1", "time_limit_nan", "unknown_option"}
@@ -88,7 +88,7 @@ def boom(*args, **kwargs):
     raise OverflowError("cannot convert float infinity to integer")
 report.plan_figure = boom
 from dispatch.cli import main
-sys.argv = ["dispatch", "plan", sys.argv[1], "--out", sys.argv[2]]
+sys.argv = ["dispatch", "plan", sys.argv[1], "--day", "2026-08-17", "--out", sys.argv[2]]
 main()
 """
 

@@ -49,7 +49,7 @@ def test_plan_json_is_strict_even_with_non_finite_numbers(sample_day) -> None:  
 
 
 def test_every_json_file_of_the_cli_is_strict(tmp_path: Path) -> None:
-    sample = Path(__file__).parents[1] / "data" / "sample_site.yaml"
+    sample = Path(__file__).parents[1] / "dispatch" / "sample_data" / "sample_site.yaml"
     done = subprocess.run(
         [str(DISPATCH), "backtest", str(sample), "--from", "2026-08-17", "--to", "2026-08-17",
          "--out", str(tmp_path / "bt"), "--no-charts"],
@@ -57,7 +57,8 @@ def test_every_json_file_of_the_cli_is_strict(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     done = subprocess.run(
-        [str(DISPATCH), "plan", str(sample), "--out", str(tmp_path / "plan")],
+        [str(DISPATCH), "plan", str(sample), "--day", "2026-08-17",
+         "--out", str(tmp_path / "plan")],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
