@@ -96,7 +96,12 @@ class SiteModel:
             self._session = HighsSession(self.model)
         t0 = time.perf_counter()
         changed, self._changed_vars = self._changed_vars, []
-        result = self._session.solve(options, changed_vars=changed, warm_start=self._round)
+        result = self._session.solve(
+            options,
+            changed_vars=changed,
+            warm_start=self._round,
+            disjunctions=self._disjunctions,
+        )
         if result.status == SolveStatus.ERROR:  # HiGHS's copy may be stale: start afresh
             self._session = None
             return Solved(result)
@@ -131,15 +136,17 @@ class SiteModel:
         hints = []
         for asset in self.assets:
             block = self.blocks[asset.name]
-            lp = Values(
-                {
-                    var.local_name: values_of(var)
-                    for var in block.component_objects(pyo.Var, descend_into=False)
-                }
-            )
-            for name, ints in asset.round_relaxation(block, lp).items():
+            for name, ints in asset.round_relaxation(block, _lp(block, values_of)).items():
                 hints.append((block.component(name), ints))
         return hints
+
+    def _disjunctions(self, values_of) -> list:  # type: ignore[no-untyped-def]
+        """Every asset's disjunctions that the LP relaxation violates."""
+        out = []
+        for asset in self.assets:
+            block = self.blocks[asset.name]
+            out += asset.disjunctions(block, _lp(block, values_of))
+        return out
 
     def values(self, data: PlanData, *, tidy: bool = True) -> dict[str, Values]:
         """Every block's variable values as arrays (integers rounded), tidied by the assets."""
@@ -170,6 +177,16 @@ class SiteModel:
                 total = total + _coef_array(coef, n) * by_var[id(var)]
             result[term.name] = total
         return result
+
+
+def _lp(block: pyo.Block, values_of) -> Values:  # type: ignore[no-untyped-def]
+    """A block's LP relaxation values."""
+    return Values(
+        {
+            var.local_name: values_of(var)
+            for var in block.component_objects(pyo.Var, descend_into=False)
+        }
+    )
 
 
 def _is_integer(var: pyo.Var) -> bool:

@@ -18,6 +18,7 @@ must not depend on which worker solved which step).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import enum
 import math
@@ -145,6 +146,16 @@ class HighsSession:
     Measured on every day of ERCOT 2023 with the sample site (``benchmarks/bench_year.py``):
     two days in three end here.
 
+    **1b. Branch on a disjunction.**  On some days the relaxation's bound itself is farther
+    than the gap from every schedule: a genset runs a third of a unit all day and pays a third
+    of a start.  An asset may then name a disjunction that the relaxation violates (its
+    ``disjunctions`` hook: for a genset, "no unit starts in the horizon" or "at least one
+    start"); the session solves each branch's relaxation (added bounds and rows, put back
+    afterwards), rounds and repairs each branch whose bound could beat the incumbent, and
+    takes the best of the branches' bounds as the bound.  When the best repaired schedule is
+    within the gap of it, that is the answer, again without branch and bound; otherwise it is
+    the MIP start.
+
     **2. Branch and bound from that schedule.**  Otherwise the repaired schedule is HiGHS's
     first incumbent (a complete solution: HiGHS need not finish a partial one), and HiGHS
     runs with the RINS and RENS sub-MIP heuristics and root restarts switched off
@@ -177,6 +188,7 @@ class HighsSession:
         options: SolveOptions,
         changed_vars: list | None = None,
         warm_start: WarmStart | None = None,
+        disjunctions: Disjunctions | None = None,
     ) -> SolveResult:
         """Send the changes, prove the rounded relaxation or run branch and bound from it,
         keep the solution."""
@@ -197,7 +209,7 @@ class HighsSession:
                 self._set(highs, "mip_abs_gap", options.mip_abs_gap_usd)
                 start = None
                 if warm_start is not None and options.warm_start:
-                    start = self._relax_and_round(highs, warm_start, options, budget)
+                    start = self._relax_and_round(highs, warm_start, options, budget, disjunctions)
                 if isinstance(start, SolveResult):  # proven within the gap: no MIP
                     self._x = self._proven_x
                     return dataclasses.replace(
@@ -241,20 +253,62 @@ class HighsSession:
         )
 
     def _relax_and_round(
-        self, highs, warm_start: WarmStart, options: SolveOptions, budget: _Budget
+        self,
+        highs,  # type: ignore[no-untyped-def]
+        warm_start: WarmStart,
+        options: SolveOptions,
+        budget: _Budget,
+        disjunctions: Disjunctions | None = None,
     ):  # type: ignore[no-untyped-def]
-        """Phase 1 (see the class docstring): a :class:`SolveResult` when the rounded
+        """Phases 1 and 1b (see the class docstring): a :class:`SolveResult` when a rounded
         relaxation is proven within the gap (its values in ``self._proven_x``); otherwise a
-        MIP start, ``(columns, values)`` or ``None``."""
+        MIP start, ``(columns, values)``, a complete solution or ``None``."""
+        relaxed = self._relaxation(highs, budget)
+        if not isinstance(relaxed, tuple):
+            return None  # out of time (or infeasible: the MIP solver will say so)
+        lp, bound = relaxed
+        if _integral(lp, self._integer_cols):  # the relaxation is its own proof
+            return self._proven(lp, bound, bound, "the LP relaxation is integral")
+
+        def gap_usd(objective: float) -> float:
+            return max(options.mip_abs_gap_usd, options.mip_rel_gap * abs(objective))
+
+        repaired = self._repair(highs, lp, warm_start, budget)
+        best = repaired if isinstance(repaired, _Incumbent) else None
+        if best is not None and bound - best.objective <= gap_usd(best.objective):
+            return self._proven(best.x, best.objective, bound, "rounded relaxation within the gap")
+        for disjunction in (
+            disjunctions(lambda var: _at(lp, self._cols(var))) if disjunctions else []
+        ):
+            if budget.left() <= _MIN_PHASE_S:
+                break
+            # each disjunction's branches cover every schedule: the best of their bounds is one
+            branch_bound, best = self._branch(highs, disjunction, warm_start, budget, best, gap_usd)
+            bound = min(bound, branch_bound)
+            if best is not None and bound - best.objective <= gap_usd(best.objective):
+                names = " / ".join(branch.name for branch in disjunction)
+                why = f"rounded relaxations of {names} within the gap"
+                return self._proven(best.x, best.objective, bound, why)
+        return best.x if best is not None else repaired
+
+    def _relaxation(self, highs, budget: _Budget):  # type: ignore[no-untyped-def]
+        """The LP relaxation's values and optimum, ``"infeasible"``, or ``None`` (out of time
+        or failed)."""
         self._set(highs, "solve_relaxation", True)
         self._set(highs, "time_limit", budget.left_for_lp(highs))
         highs.run()
-        if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            return None  # out of time (or infeasible: the MIP solver will say so)
+        status = highs.getModelStatus()
+        if status == _MS.kInfeasible:
+            return "infeasible"
+        if status != _MS.kOptimal:
+            return None
         lp = np.asarray(highs.getSolution().col_value)
-        bound = float(highs.getInfo().objective_function_value)
-        if _integral(lp, self._integer_cols):  # the relaxation is its own proof
-            return self._proven(lp, bound, bound, "the LP relaxation is integral")
+        return lp, float(highs.getInfo().objective_function_value)
+
+    def _repair(self, highs, lp: np.ndarray, warm_start: WarmStart, budget: _Budget):  # type: ignore[no-untyped-def]
+        """Round LP values through the assets, fix the integers there and solve the LP that
+        is left: an :class:`_Incumbent`, or the rounded ``(columns, values)`` when that LP
+        could not be solved, or ``None`` when the assets propose nothing."""
         hints = warm_start(lambda var: _at(lp, self._cols(var)))
         if not hints:
             return None
@@ -273,9 +327,10 @@ class HighsSession:
             return index, values
         highs.changeColsBounds(len(index), index, values, values)
         try:
+            self._set(highs, "solve_relaxation", True)
             self._set(highs, "time_limit", budget.left_for_lp(highs))
             highs.run()
-            ok = highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
+            ok = highs.getModelStatus() == _MS.kOptimal
             fixed = np.asarray(highs.getSolution().col_value) if ok else None
             objective = float(highs.getInfo().objective_function_value) if ok else None
         finally:
@@ -283,10 +338,75 @@ class HighsSession:
             self._set(highs, "solve_relaxation", False)
         if fixed is None or objective is None or not _integral(fixed, self._integer_cols):
             return index, values
-        tolerance = max(options.mip_abs_gap_usd, options.mip_rel_gap * abs(objective))
-        if bound - objective <= tolerance:
-            return self._proven(fixed, objective, bound, "rounded relaxation within the gap")
-        return fixed
+        return _Incumbent(objective, fixed)
+
+    def _branch(
+        self,
+        highs,  # type: ignore[no-untyped-def]
+        disjunction: tuple[Branch, ...],
+        warm_start: WarmStart,
+        budget: _Budget,
+        best: _Incumbent | None,
+        gap_usd: Callable[[float], float],
+    ) -> tuple[float, _Incumbent | None]:
+        """Phase 1b: each branch's LP relaxation (the best of their optima bounds every
+        schedule, ``inf`` when one could not be solved), then the rounding of each branch
+        whose bound could still beat the incumbent by more than the gap, best bound first.
+        Returns the disjunction's bound and the best incumbent."""
+        relaxed = []
+        for branch in disjunction:
+            with self._applied(highs, branch) as feasible:
+                result = self._relaxation(highs, budget) if feasible else "infeasible"
+            if result is None:
+                return math.inf, best
+            if result != "infeasible":
+                relaxed.append(result)
+        for lp, branch_bound in sorted(relaxed, key=lambda r: -r[1]):
+            if best is not None and branch_bound - best.objective <= gap_usd(best.objective):
+                continue
+            if _integral(lp, self._integer_cols):
+                found = _Incumbent(branch_bound, lp)
+            else:
+                found = self._repair(highs, lp, warm_start, budget)
+            if isinstance(found, _Incumbent) and (best is None or found.objective > best.objective):
+                best = found
+        return max((b for _, b in relaxed), default=-math.inf), best
+
+    @contextlib.contextmanager
+    def _applied(self, highs, branch: Branch):  # type: ignore[no-untyped-def]
+        """HiGHS's model with a branch's bounds and rows; everything put back on exit.
+        Yields False when the branch's bounds are empty (no schedule in it)."""
+        saved = []
+        feasible = True
+        rows_before = highs.getNumRow()
+        try:
+            for var, lower, upper in branch.bounds:
+                cols = self._cols(var)
+                cols = cols[cols >= 0].astype(np.int32)
+                if not len(cols):
+                    continue
+                _, _, _, lo, hi, _ = highs.getCols(len(cols), cols)
+                saved.append((cols, lo, hi))
+                new_lo, new_hi = np.maximum(lo, lower), np.minimum(hi, upper)
+                feasible = feasible and bool(np.all(new_lo <= new_hi))
+                highs.changeColsBounds(len(cols), cols, new_lo, np.maximum(new_lo, new_hi))
+            for parts, lower, upper in branch.rows:
+                index = np.concatenate([self._cols(var) for var, _ in parts])
+                coefs = np.concatenate(
+                    [np.broadcast_to(np.asarray(c, float), (len(var),)) for var, c in parts]
+                )
+                keep = index >= 0
+                highs.addRow(
+                    lower, upper, int(keep.sum()), index[keep].astype(np.int32), coefs[keep]
+                )
+            yield feasible
+        finally:
+            rows_now = highs.getNumRow()
+            if rows_now > rows_before:
+                extra = np.arange(rows_before, rows_now, dtype=np.int32)
+                highs.deleteRows(len(extra), extra)
+            for cols, lo, hi in reversed(saved):
+                highs.changeColsBounds(len(cols), cols, lo, hi)
 
     def _proven(self, x: np.ndarray, objective: float, bound: float, why: str) -> SolveResult:
         self._proven_x = x
@@ -411,9 +531,35 @@ def _at(lp: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return np.where(cols >= 0, lp[np.maximum(cols, 0)], np.nan)
 
 
+@dataclass(frozen=True)
+class Branch:
+    """One side of a disjunction (see :class:`HighsSession`), applied to HiGHS's copy of the
+    model for one LP: ``bounds`` narrow every element of an indexed variable to
+    ``[lower, upper]`` (intersected with its own bounds); each of ``rows`` is
+    ``lower <= sum over (var, coef) of coef * sum_t var[t] <= upper`` (``coef`` a number or
+    an array over the variable's elements).  The branches of one disjunction must together
+    hold every integer schedule (the best of their LP bounds is then a bound)."""
+
+    name: str
+    bounds: tuple[tuple[Any, float, float], ...] = ()
+    rows: tuple[tuple[tuple[tuple[Any, Any], ...], float, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class _Incumbent:
+    """A feasible schedule: its objective (USD) and HiGHS's column values."""
+
+    objective: float
+    x: np.ndarray
+
+
 #: A callback that turns LP relaxation values (``values_of(indexed_var) -> array``) into a
 #: MIP start: a list of (indexed integer variable, integer values).
 WarmStart = Callable[[Callable[[Any], np.ndarray]], list[tuple[Any, np.ndarray]]]
+
+#: A callback that turns LP relaxation values (as for :data:`WarmStart`) into disjunctions
+#: worth branching on: each a tuple of :class:`Branch` covering every schedule.
+Disjunctions = Callable[[Callable[[Any], np.ndarray]], list[tuple[Branch, ...]]]
 
 _AUTO_UPDATES = (
     "check_for_new_or_removed_constraints",
@@ -475,4 +621,4 @@ def _status(
     return SolveStatus.TIME_LIMIT if has_solution else SolveStatus.NO_SOLUTION
 
 
-__all__ = ["HighsSession", "SolveOptions", "SolveResult", "SolveStatus"]
+__all__ = ["Branch", "HighsSession", "SolveOptions", "SolveResult", "SolveStatus"]

@@ -5,7 +5,9 @@ parameters once (``build``), writes the parameters for each plan (``update``), a
 site model three things: its net injection into the site bus for the balance
 (``injection_mw``), its per-interval profit terms (``terms``) and its result columns
 (``columns``); ``state_after`` hands its part of the state to the next rolling step,
-``round_relaxation`` proposes a MIP start and ``tidy`` canonicalises a degenerate solution.
+``round_relaxation`` proposes a MIP start, ``disjunctions`` names the branches that tighten a
+weak relaxation (see :class:`dispatch.solve.HighsSession`) and ``tidy`` canonicalises a
+degenerate solution.
 :class:`AssetDefaults` supplies the "nothing to do" versions of the optional ones, so an
 asset module writes only what it has.
 
@@ -28,6 +30,7 @@ import pyomo.environ as pyo
 
 from dispatch.config import Site
 from dispatch.horizon import Horizon
+from dispatch.solve import Branch
 from dispatch.state import SiteState
 
 
@@ -174,6 +177,12 @@ class Asset(Protocol):
         (``{}`` if it has none): see :class:`dispatch.solve.HighsSession`."""
         ...
 
+    def disjunctions(self, b: pyo.Block, lp: Values) -> list[tuple[Branch, ...]]:
+        """Disjunctions the LP relaxation ``lp`` violates, worth branching on before branch
+        and bound: each a tuple of :class:`~dispatch.solve.Branch` that together hold every
+        integer schedule of the block (``[]``: none)."""
+        ...
+
     def tidy(self, v: Values, data: PlanData) -> Values:
         """The solution with a degenerate part put in its canonical form (same objective)."""
         ...
@@ -199,6 +208,9 @@ class AssetDefaults:
 
     def round_relaxation(self, b: pyo.Block, lp: Values) -> dict[str, np.ndarray]:
         return {}
+
+    def disjunctions(self, b: pyo.Block, lp: Values) -> list[tuple[Branch, ...]]:
+        return []
 
     def tidy(self, v: Values, data: PlanData) -> Values:
         return v

@@ -18,10 +18,24 @@ Symbols (block ``genset_<name>``); ``C`` = unit capacity MW, ``HR`` = heat rate 
 
 ``used_before[d]`` is the fuel already burnt on the plan's first local day (carried state),
 zero for later days.
+
+Disjunction (``disjunctions``, tried before branch and bound when the relaxation starts a
+fraction ``0 < sum_t unit_starts[t] < 1`` of a unit: it then runs a fraction of a unit and
+pays that fraction of one start)::
+
+    no_start:     unit_starts[t] = 0 for every t, i.e. units_on[t] <= units_on[t-1] <= initial:
+                  the units carried in may stop (and each that runs keeps its minimum load),
+                  none starts; with none on at the start, the genset stays off
+    some_start:   sum_t unit_starts[t] >= 1
+
+Every integer schedule is in one of them (a schedule that starts no unit has
+``units_on[t] <= units_on[t-1]`` and its cheapest ``unit_starts`` are zero; one that starts a
+unit has ``unit_starts[t] >= units_on[t] - units_on[t-1] >= 1`` somewhere).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,7 +53,10 @@ from dispatch.assets.base import (
     set_param,
 )
 from dispatch.config import Genset
+from dispatch.solve import Branch
 from dispatch.state import SiteState
+
+_FRACTIONAL = 1e-6  # a start count closer than this to 0 or 1 is not worth branching on
 
 
 @dataclass(frozen=True)
@@ -153,3 +170,21 @@ class GensetAsset(AssetDefaults):
 
     def round_relaxation(self, b: pyo.Block, lp: Values) -> dict[str, np.ndarray]:
         return {"units_on": np.round(lp["units_on"])}
+
+    def disjunctions(self, b: pyo.Block, lp: Values) -> list[tuple[Branch, ...]]:
+        starts = float(np.nansum(lp["unit_starts"]))
+        k = math.floor(starts)
+        if (
+            self.spec.startup_cost_usd_per_unit <= 0
+            or min(starts - k, k + 1 - starts) < _FRACTIONAL
+        ):
+            return []
+        name = self.spec.name
+        if k == 0:
+            at_most = Branch(f"{name}: no start", bounds=((b.unit_starts, 0.0, 0.0),))
+        else:
+            at_most = Branch(f"{name}: <= {k} starts", rows=((((b.unit_starts, 1.0),), 0.0, k),))
+        at_least = Branch(
+            f"{name}: >= {k + 1} starts", rows=((((b.unit_starts, 1.0),), k + 1.0, np.inf),)
+        )
+        return [(at_most, at_least)]
