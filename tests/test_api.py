@@ -13,14 +13,18 @@ from dispatch import PlanStatus, plan
 
 
 def test_public_names_are_exactly_all() -> None:
+    # the names are imported on first use (dispatch.__getattr__): resolve them all first
+    for name in dispatch.__all__:
+        assert getattr(dispatch, name) is not None
+    assert set(dispatch.__all__) <= set(dir(dispatch))
     public = {
         name
         for name, value in vars(dispatch).items()
         if not name.startswith("_") and not isinstance(value, types.ModuleType)
     }
     assert public == set(dispatch.__all__) - {"__version__"}
-    for name in dispatch.__all__:
-        assert getattr(dispatch, name) is not None
+    with pytest.raises(AttributeError):
+        dispatch.no_such_name  # noqa: B018
 
 
 def test_plan_exports_json_with_status_kpis_and_schedule(sample_day, tmp_path) -> None:

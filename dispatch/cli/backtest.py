@@ -33,34 +33,11 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.table import Table
 
-from dispatch import (
-    BacktestResult,
-    DataError,
-    Inputs,
-    Site,
-    backtest,
-    hashprice_from_network,
-    load_inputs,
-    read_series,
-)
-from dispatch.backtesting.result import ScenarioResult
-from dispatch.backtesting.sweep import MAX_SCENARIOS
+from dispatch import DataError
 from dispatch.cli.common import (
     EXIT_AT_RISK,
     EXIT_INTERRUPTED,
@@ -84,8 +61,13 @@ from dispatch.cli.common import (
 )
 from dispatch.errors import ClusterLost
 from dispatch.files import atomic_write_text
-from dispatch.horizon import local_timestamp
-from dispatch.revenue import per_mw_of_mining, revenue_stack, settlement_statement
+
+if TYPE_CHECKING:  # imported where used: `dispatch --help` loads no pandas, Pyomo or rich
+    import pandas as pd
+    from rich.table import Table
+
+    from dispatch import BacktestResult, Inputs, Site
+    from dispatch.backtesting.result import ScenarioResult
 
 NETWORK_COLUMNS = ("hashrate_th_s",)
 
@@ -131,13 +113,14 @@ def backtest_command(
         Path | None, typer.Option(help="sweep file (YAML): run every combination of scenarios")
     ] = None,
     max_scenarios: Annotated[
-        int,
+        int | None,
         typer.Option(
             help="refuse a sweep of more scenarios than this (each is a whole backtest); "
-            "raise it to confirm a bigger sweep",
+            "raise it to confirm a bigger sweep  [default: 1,000]",
             min=1,
+            show_default=False,
         ),
-    ] = MAX_SCENARIOS,
+    ] = None,
     counterfactuals: Annotated[
         bool,
         typer.Option(
@@ -181,6 +164,20 @@ def backtest_command(
     ] = None,
 ) -> None:
     """Backtest the site over history: per-interval results, daily KPIs, totals and charts."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from dispatch import backtest
+    from dispatch.backtesting.sweep import MAX_SCENARIOS
+
     console = Console()
     err = Console(stderr=True)
     site = load_site(site_file)
@@ -242,7 +239,7 @@ def backtest_command(
                 demand_charge=demand_charge,
                 progress=progress,
                 mip_rel_gap=mip_gap,
-                max_scenarios=max_scenarios,
+                max_scenarios=max_scenarios if max_scenarios is not None else MAX_SCENARIOS,
             )
         except KeyboardInterrupt:
             done = int(bar.tasks[task].completed)
@@ -291,6 +288,10 @@ def write_revenue(result: BacktestResult) -> list[str]:
     (``revenue_stack.csv``: USD and USD per MW of installed mining per stream) and settlement
     statement (``settlement.csv``: per product and provider, per commitment), written next to
     its other files; the lines to print."""
+    import pandas as pd
+
+    from dispatch.revenue import per_mw_of_mining, revenue_stack, settlement_statement
+
     lines = []
     for name, scn in result.scenarios.items():
         site = scn.site
@@ -339,6 +340,8 @@ def written_listing(out_dir: Path) -> str:
 
 
 def _period(site: Site, date_from: str, date_to: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    from dispatch.horizon import local_timestamp
+
     days = []
     for flag, text in (("--from", date_from), ("--to", date_to)):
         try:
@@ -364,6 +367,10 @@ def _load(
     lookahead: str,
 ) -> tuple[Inputs, str | None]:
     """The inputs from ``start`` to ``end`` plus the look-ahead where the files reach."""
+    import pandas as pd
+
+    from dispatch import hashprice_from_network, load_inputs, read_series
+
     missing = require_inputs(site, site_file, opts)
     if missing:
         raise DataError(missing[0], problems=missing)
@@ -416,6 +423,9 @@ def _pct(value: float | None) -> str:
 
 def summary_table(result: BacktestResult) -> Table:
     """The summary: one column of values for one scenario, one row per scenario for a sweep."""
+    from rich.markup import escape
+    from rich.table import Table
+
     run = result.run
     caption = (
         f"{run['steps_total']} steps ({run['steps_from_checkpoints']} from checkpoints) "
@@ -455,6 +465,8 @@ def summary_table(result: BacktestResult) -> Table:
 
 def summary_rows(scn: ScenarioResult, row: pd.Series) -> list[tuple[str, str]]:
     """(label, value) rows of one scenario's summary."""
+    import pandas as pd
+
     t = scn.totals["optimise"]
     last_day = (scn.end - pd.Timedelta(days=1)).strftime("%Y-%m-%d")
     rows = [

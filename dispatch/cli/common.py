@@ -24,24 +24,18 @@ import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar
 
-import pandas as pd
 import typer
-from rich.console import Console
 from typer.core import TyperGroup
 
-from dispatch import (
-    DataError,
-    DispatchError,
-    Inputs,
-    Site,
-    load_inputs,
-    read_series,
-    sample_paths,
-    site_index,
-)
-from dispatch.horizon import local_timestamp
+from dispatch import DataError, DispatchError
+
+if TYPE_CHECKING:  # imported where used: `dispatch --help` loads no pandas, Pyomo or rich
+    import pandas as pd
+    from rich.console import Console
+
+    from dispatch import Inputs, Site
 
 EXIT_OK, EXIT_AT_RISK, EXIT_BAD_INPUT = 0, 1, 2
 EXIT_INTERRUPTED = 130  # as a shell reports SIGINT
@@ -326,6 +320,8 @@ class InputOptions:
 
     def with_sample_defaults(self, site_file: Path) -> tuple[InputOptions, bool]:
         """For the bundled sample site, fill every input not given from the sample files."""
+        from dispatch import sample_paths
+
         if not is_sample_site(site_file):
             return self, False
         paths = sample_paths()
@@ -369,6 +365,8 @@ def file_or_number(text: str, key: str | None = None) -> Path | float:
 
 def is_sample_site(site_file: Path) -> bool:
     """Whether ``site_file`` is the bundled ``dispatch/sample_data/sample_site.yaml``."""
+    from dispatch import sample_paths
+
     sample = sample_paths()["site"]
     try:
         return Path(site_file).resolve() == sample.resolve()
@@ -378,6 +376,8 @@ def is_sample_site(site_file: Path) -> bool:
 
 def load_site(site_file: Path) -> Site:
     """The site file, validated (a :class:`ConfigError` names the file and field)."""
+    from dispatch import Site
+
     return Site.from_yaml(site_file)
 
 
@@ -394,6 +394,8 @@ def parse_horizon(text: str) -> tuple[float, str]:
 
 def parse_day(site: Site, text: str) -> dt.date:
     """``YYYY-MM-DD``, ``today`` or ``tomorrow`` (in the site timezone) as a date."""
+    import pandas as pd
+
     key = text.strip().lower()
     if key in ("today", "tomorrow"):
         today = pd.Timestamp.now(tz=site.timezone).date()
@@ -406,6 +408,8 @@ def parse_day(site: Site, text: str) -> dt.date:
 
 def read_prices(site: Site, opts: InputOptions) -> pd.Series:
     """The --prices series at its native frequency, read as the options say."""
+    from dispatch import read_series
+
     assert opts.prices is not None
     return read_series(
         opts.prices,
@@ -420,6 +424,10 @@ def read_prices(site: Site, opts: InputOptions) -> pd.Series:
 def default_day(site: Site, opts: InputOptions) -> dt.date:
     """Tomorrow in the site timezone when the prices cover it; else a DataError saying what
     they cover."""
+    import pandas as pd
+
+    from dispatch.horizon import local_timestamp
+
     tomorrow = parse_day(site, "tomorrow")
     if opts.prices is None:  # an off-grid site: the other inputs say if they lack tomorrow
         return tomorrow
@@ -463,6 +471,10 @@ def plan_window(
 
     With no ``day``: tomorrow in the site timezone, when the prices cover it.
     """
+    import pandas as pd
+
+    from dispatch import site_index
+
     amount, unit = parse_horizon(horizon)
     if unit == "h":
         check_whole_intervals(horizon, amount, site.interval_minutes)
@@ -476,6 +488,8 @@ def plan_window(
 
 def events_in_window(site: Site, start: pd.Timestamp, end: pd.Timestamp) -> tuple[Site, list[str]]:
     """The site with only the DR events that touch [start, end), and the names left out."""
+    from dispatch.horizon import local_timestamp
+
     keep, dropped = [], []
     for event in site.dr_events:
         e0 = local_timestamp(event.start, site.timezone)
@@ -523,6 +537,8 @@ def load_cli_inputs(
     site: Site, site_file: Path, opts: InputOptions, start: pd.Timestamp, end: pd.Timestamp
 ) -> Inputs:
     """Read, check and align the inputs for [start, end); the first problem raises."""
+    from dispatch import load_inputs
+
     missing = require_inputs(site, site_file, opts)
     if missing:
         raise DataError(missing[0], problems=missing)

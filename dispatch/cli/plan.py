@@ -30,13 +30,11 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
-from rich.console import Console
 
-from dispatch import DataError, Site, SiteState, plan
+from dispatch import DataError
 from dispatch.cli.common import (
     EXIT_AT_RISK,
     CpProbabilityOpt,
@@ -68,6 +66,11 @@ from dispatch.cli.common import (
 )
 from dispatch.files import strict_json
 from dispatch.version import __version__
+
+if TYPE_CHECKING:  # imported where used: `dispatch --help` loads no pandas, Pyomo or rich
+    import pandas as pd
+
+    from dispatch import Site, SiteState
 
 OUTPUT_FILES = ("schedule.csv", "plan.json", "chart.png", "report.html")
 
@@ -111,6 +114,9 @@ def plan_command(
     ] = None,
 ) -> None:
     """Plan the day ahead; write schedule.csv, plan.json, chart.png and report.html."""
+    from rich.console import Console
+
+    from dispatch import plan
     from dispatch.buffer import buffer_report
     from dispatch.report import html_report, plan_figure, png_bytes, summary_table
 
@@ -209,6 +215,8 @@ def schedule_csv(schedule: pd.DataFrame) -> str:
     ``1.86546e+06``); only magnitudes below 1e-4 or of 1e16 and more do (solver noise such
     as ``1e-10``).  Counts are integers and flags ``True``/``False``.
     """
+    import pandas as pd
+
     frame = schedule.copy()
     frame.index = pd.Index([ts.isoformat() for ts in schedule.index], name="interval_start")
     return frame.to_csv(lineterminator="\n")
@@ -230,12 +238,16 @@ def read_previous_plan(path: Path) -> dict[str, Any]:
 
 def previous_end(doc: dict[str, Any], site: Site) -> pd.Timestamp:
     """Where the previous plan ends, in the site timezone."""
+    import pandas as pd
+
     return pd.Timestamp(doc["kpis"]["horizon"]["end"]).tz_convert(site.timezone)
 
 
 def state_from_plan(site: Site, doc: dict[str, Any], path: Path, start: pd.Timestamp) -> SiteState:
     """The previous plan's ``state_out`` for a plan starting at ``start``; exits 2 listing
     every way the previous plan does not fit (other site, other fleets, other end)."""
+    from dispatch import SiteState
+
     state = SiteState.from_dict(doc["state_out"])
     problems = []
     if doc["site"] != site.name:

@@ -10,14 +10,16 @@ Outputs are built in memory and written all or nothing
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from dispatch.cli.common import cli_errors, write_outputs
-from dispatch.transition import StudyResult, study
+
+if TYPE_CHECKING:  # imported where used: `dispatch --help` loads no pandas, Pyomo or rich
+    from rich.table import Table
+
+    from dispatch.transition import StudyResult
 
 
 def _musd(x: object) -> str:
@@ -29,6 +31,8 @@ def _musd(x: object) -> str:
 
 
 def summary_table(r: StudyResult) -> Table:
+    from rich.table import Table
+
     c = r.chosen_row
     table = Table(title=f"Study: {r.spec.name}", show_header=False)
     table.add_column("item")
@@ -63,6 +67,10 @@ def study_command(
     ] = False,
 ) -> None:
     """Choose HPC blocks, miners, battery and phasing by NPV; write tables, charts, report."""
+    from rich.console import Console
+
+    from dispatch.transition import study
+
     console = Console(stderr=True)
     out_dir = out if out is not None else Path("out") / f"study-{spec.stem}"
     result = study(

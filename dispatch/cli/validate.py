@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import typer
 
-from dispatch import ConfigError, DispatchError, Site, load_inputs, read_series, site_index
+from dispatch import ConfigError, DispatchError
 from dispatch.cli.common import (
     EXIT_BAD_INPUT,
     CpProbabilityOpt,
@@ -31,6 +30,11 @@ from dispatch.cli.common import (
     plan_window,
     require_inputs,
 )
+
+if TYPE_CHECKING:  # imported where used: `dispatch --help` loads no pandas, Pyomo or rich
+    import pandas as pd
+
+    from dispatch import Site
 
 
 @cli_errors
@@ -101,6 +105,10 @@ def check_inputs(
     end: pd.Timestamp,
 ) -> list[str]:
     """Every input given, checked on its own against the site and the window."""
+    import pandas as pd
+
+    from dispatch import load_inputs, site_index
+
     index = site_index(site, start, end)
     stand_in: dict[str, Any] = {
         "prices": pd.Series(0.0, index=index, name="price_usd_per_mwh"),
@@ -123,6 +131,8 @@ def check_inputs(
 
 def read_inputs_only(site: Site | None, opts: InputOptions, given: dict[str, Any]) -> list[str]:
     """Without a valid site or window: can each input file at least be read?"""
+    from dispatch import read_series
+
     tz = site.timezone if site is not None else "UTC"
     names = {
         "prices": "price_usd_per_mwh",
