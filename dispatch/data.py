@@ -415,8 +415,11 @@ def load_inputs(
     if prices is None or _is_number(prices):
         index, fields, sources = _without_price_file(site, prices, gas_flow, start, end)
     else:
+        near = None  # a big price file is read only near [start, end] (readers.window)
+        if start is not None and end is not None:
+            near = (local_timestamp(start, tz), local_timestamp(end, tz))
         price_table, price_col, price = _read(
-            prices, "price_usd_per_mwh", tz, location, **how, param="location"
+            prices, "price_usd_per_mwh", tz, location, **how, param="location", near=near
         )
         _check_range(price, "price_usd_per_mwh", price_table.where, price_col)
         index = _horizon(site, price, price_table.step, start, end)
@@ -745,6 +748,7 @@ def _read(
     naive_zone: str | None = None,
     *,
     param: str | None = None,
+    near: tuple[pd.Timestamp, pd.Timestamp] | None = None,
 ) -> tuple[Table, str, pd.Series]:
     """``param``: the argument that picks this series' location (``None``: none does)."""
     table = read_table(
@@ -756,6 +760,7 @@ def _read(
         declared_tz=naive_zone,
         naive_zone=naive_zone,
         location_param=param,
+        near=near,
     )
     column = table.pick(None, name, location)
     return table, column, _with_freq(table.floats(column).rename(name), table.step)
@@ -787,6 +792,7 @@ def _input(
         native = hashprice_from_network(source)
         described = f"{source} (hashprice from network data, per UTC day)"
         return align(native, index, name=field, source=described), described
+    # a big file is read only near the horizon (dispatch.readers.window)
     table, column, native = _read(
         source,  # type: ignore[arg-type]
         field,
@@ -795,6 +801,7 @@ def _input(
         time_column,
         naive_zone,
         param=param,
+        near=(index[0], index[-1]),
     )
     _check_range(native, field, table.where, column)
     described = table.describe(column)

@@ -54,6 +54,7 @@ def read_table(
     time_column: str | None = None,
     naive_zone: str | None = None,
     location_param: str | None = "location",
+    near: tuple[pd.Timestamp, pd.Timestamp] | None = None,
 ) -> Table:
     """Read a source, recognise its layout and return its checked :class:`Table`.
 
@@ -63,14 +64,15 @@ def read_table(
     The checks here are on the rows (timestamps readable, no duplicates, sorted, regular);
     values are checked when a column is taken with :meth:`Table.floats`.  ``within`` keeps
     only the rows starting in ``[start, end)`` before the checks (a file of sample months
-    with gaps between them, read for one of them).
+    with gaps between them, read for one of them).  ``near`` reads a big file only near
+    ``[start, end]`` (a loose pre-filter, see :mod:`dispatch.readers.window`).
     ``location_param`` names the argument that picks a location in messages (``location``,
     ``rt_location``; ``None`` when none can; the command line shows its own option names).
     """
     check_zone(tz, "site timezone")
     if declared_tz is not None:
         check_zone(declared_tz, "declared_tz")
-    frame, where, time_col = load_source(source, name)
+    frame, where, time_col = load_source(source, name, near, time_column)
     where = dataclasses.replace(where, param=location_param)
     if time_column is not None:
         time_col = time_column

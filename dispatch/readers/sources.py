@@ -12,10 +12,19 @@ import pandas as pd
 from dispatch.errors import DataError
 from dispatch.files import clip, path_problem
 from dispatch.readers.base import Where, listing
+from dispatch.readers.window import read_window
 
 
-def load_source(source: object, name: str) -> tuple[pd.DataFrame, Where, str | None]:
-    """The raw frame, where it came from, and the timestamp column when the index held it."""
+def load_source(
+    source: object,
+    name: str,
+    near: tuple[pd.Timestamp, pd.Timestamp] | None = None,
+    time_column: str | None = None,
+) -> tuple[pd.DataFrame, Where, str | None]:
+    """The raw frame, where it came from, and the timestamp column when the index held it.
+
+    ``near``: a big file is read only near this window (see :mod:`dispatch.readers.window`).
+    """
     if isinstance(source, (pd.Series, pd.DataFrame)):
         label = f"{name} series"
         frame = source if isinstance(source, pd.DataFrame) else source.to_frame(source.name or name)
@@ -57,6 +66,16 @@ def load_source(source: object, name: str) -> tuple[pd.DataFrame, Where, str | N
             f"(supported: {SUPPORTED})"
         )
     try:
+        windowed = read_window(path, suffix, near, time_column) if near is not None else None
+        if windowed is not None:
+            frame, rows = windowed
+            frame.columns = [str(c).strip() for c in frame.columns]
+            if frame.empty:
+                raise DataError(
+                    f"{label}: no rows from {near[0]} to {near[1]} (the file has "  # type: ignore[index]
+                    "none near the period asked for)"
+                )
+            return frame.reset_index(drop=True), Where(label, rows), None
         if suffix == ".csv":
             with warnings.catch_warnings():  # a row longer than the header: error, not warning
                 warnings.simplefilter("error", pd.errors.ParserWarning)

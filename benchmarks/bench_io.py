@@ -1,0 +1,114 @@
+"""Benchmark reading a big price file for one day: time and peak memory of a fresh process.
+
+The file (generated once in ``/tmp``, kept for later runs): 10 million rows of one-minute
+prices from 2005-01-01 UTC (19 years), columns ``interval_start_utc`` (ISO text with offset),
+``price_usd_per_mwh``, ``other_hub_usd_per_mwh`` and a ``note`` text column; as CSV and as
+Parquet (``interval_start_utc`` a UTC timestamp column).  Each case is a child process that
+runs ``load_inputs`` of the sample site for the file's second-to-last full day (the prices
+from the file averaged to 15 minutes, the other inputs constants) and reports its wall time
+and peak RSS (``ru_maxrss``).
+
+Target (issue 14): under 15 s and 1 GB (it took 59 s and 3.3 GB).
+
+    python benchmarks/bench_io.py [--rows 10000000] [--case csv --case parquet]
+                                  [--code-root DIR]  # another checkout, for a before/after
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET_S, TARGET_MIB = 15.0, 1024.0
+FIRST = "2005-01-01"  # the file's first interval (UTC)
+
+CHILD = """
+import json, resource, sys, time
+t = time.perf_counter()
+from dispatch import Site, load_inputs, sample_paths
+site = Site.from_yaml(sample_paths()["site"])
+inputs = load_inputs(site, prices=sys.argv[1], hashprice=60.0, hpc_load=46.0, cp_probability=0.0,
+                     start=sys.argv[2], end=sys.argv[3])
+seconds = time.perf_counter() - t
+print(json.dumps({"seconds": seconds,
+                  "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "intervals": len(inputs.index)}))
+"""
+
+
+def make_files(rows: int) -> dict[str, Path]:
+    """The CSV and Parquet price files of ``rows`` rows in /tmp (made once)."""
+    import numpy as np
+    import pandas as pd
+
+    base = Path("/tmp") / f"dispatch_bench_io_{rows}"
+    paths = {"csv": base.with_suffix(".csv"), "parquet": base.with_suffix(".parquet")}
+    if all(p.exists() for p in paths.values()):
+        return paths
+    times = pd.date_range(FIRST, periods=rows, freq="1min", tz="UTC")
+    rng = np.random.default_rng(14)
+    frame = pd.DataFrame(
+        {
+            "interval_start_utc": times,
+            "price_usd_per_mwh": np.round(30 + 20 * rng.standard_normal(rows), 2),
+            "other_hub_usd_per_mwh": np.round(32 + 20 * rng.standard_normal(rows), 2),
+            "note": np.where(rng.random(rows) < 0.01, "estimated", ""),
+        }
+    )
+    frame.to_parquet(paths["parquet"], index=False)
+    frame["interval_start_utc"] = times.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    frame.to_csv(paths["csv"], index=False)
+    return paths
+
+
+def measure(path: Path, rows: int, code_root: Path | None) -> dict:
+    """Read the file's second-to-last full day in a child process: seconds, peak MiB."""
+    import pandas as pd
+
+    day = str((pd.Timestamp(FIRST) + pd.Timedelta(minutes=rows) - pd.Timedelta(days=2)).date())
+
+    env = dict(os.environ)
+    if code_root is not None:
+        env["PYTHONPATH"] = str(code_root)
+    end = str((pd.Timestamp(day) + pd.Timedelta(days=1)).date())
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(path), day, end],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+    if done.returncode != 0:
+        sys.exit(f"bench_io: reading {path} failed: {done.stderr.strip().splitlines()[-1]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--case", action="append", choices=("csv", "parquet"))
+    parser.add_argument("--code-root", type=Path, help="run this checkout's dispatch instead")
+    args = parser.parse_args()
+    paths = make_files(args.rows)
+    load = os.getloadavg()
+    print(f"{args.rows:,} rows, one day read; load average {load[0]:.2f}\n")
+    header = f"{'':<10}{'MiB file':>10}{'seconds':>10}{'peak MiB':>10}  target {TARGET_S:g} s, "
+    print(header + f"{TARGET_MIB:g} MiB")
+    print("-" * (len(header) + 10))
+    for case in args.case or ["csv", "parquet"]:
+        r = measure(paths[case], args.rows, args.code_root)
+        ok = r["seconds"] < TARGET_S and r["peak_mib"] < TARGET_MIB
+        size = paths[case].stat().st_size / 2**20
+        print(
+            f"{case:<10}{size:>10.0f}{r['seconds']:>10.2f}{r['peak_mib']:>10.0f}  "
+            f"{'met' if ok else 'NOT met'}"
+        )
+
+
+if __name__ == "__main__":
+    main()
