@@ -183,8 +183,9 @@ def _near(col, lo: pd.Timestamp, hi: pd.Timestamp) -> np.ndarray:  # type: ignor
         low, high = pa.scalar(low, type=col.type), pa.scalar(high, type=col.type)
         inside = pc.and_(pc.greater_equal(col, low), pc.less_equal(col, high))
         return np.asarray(pc.fill_null(inside, True))
-    text = pc.utf8_ltrim(col, " ")
-    date = pc.utf8_slice_codeunits(text, 0, 10)
+    if pc.any(pc.starts_with(col, " ")).as_py():  # trimming copies every string: if needed
+        col = pc.utf8_ltrim(col, " ")
+    date = pc.utf8_slice_codeunits(col, 0, 10)
     iso = pc.match_substring_regex(date, r"^\d{4}-\d{2}-\d{2}$")
     inside = pc.and_(
         pc.greater_equal(date, lo.strftime("%Y-%m-%d")),
