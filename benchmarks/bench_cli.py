@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SITE = ROOT / "data" / "sample_site.yaml"
+SITE = ROOT / "dispatch" / "sample_data" / "sample_site.yaml"
 CLI = [sys.executable, "-m", "dispatch.cli"]
 HEAVY = ("pyomo", "highspy", "matplotlib", "dask", "distributed", "pyarrow", "tsam", "pandas")
 
