@@ -31,6 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "dispatch" / "sample_data" / "sample_site.yaml"
+DAY = "2026-08-17"  # the sample day (the CLI defaults to tomorrow)
 CLI = [sys.executable, "-m", "dispatch.cli"]
 HEAVY = ("pyomo", "highspy", "matplotlib", "dask", "distributed", "pyarrow", "tsam", "pandas")
 
@@ -40,8 +41,12 @@ def cases(out: Path) -> list[tuple[str, list[str], float | None]]:
         ("python -c pass", [sys.executable, "-c", "pass"], None),
         ("import dispatch", [sys.executable, "-c", "import dispatch"], None),
         ("dispatch --help", [*CLI, "--help"], 0.3),
-        ("dispatch validate (sample)", [*CLI, "validate", str(SITE)], 0.6),
-        ("dispatch plan (sample day)", [*CLI, "plan", str(SITE), "--out", str(out)], 1.5),
+        ("dispatch validate (sample)", [*CLI, "validate", str(SITE), "--day", DAY], 0.6),
+        (
+            "dispatch plan (sample day)",
+            [*CLI, "plan", str(SITE), "--day", DAY, "--out", str(out)],
+            1.5,
+        ),
     ]
 
 
