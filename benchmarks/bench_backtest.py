@@ -70,14 +70,19 @@ def year_inputs(minutes: int, days: int):  # type: ignore[no-untyped-def]
     start = pd.Timestamp(START)
     end = start + pd.Timedelta(days=days + 1)  # one more day of look-ahead
     index = pd.date_range(start, end, freq="15min", tz=tz, inclusive="left")
-    hpc = weekly(read_series(paths["hpc_load"], name="hall_a", tz=tz), index)
+    hpc = pd.DataFrame(
+        {
+            h.name: weekly(read_series(paths["hpc_load"], name=h.name, tz=tz), index)
+            for h in site.hpc_halls
+        }
+    )
     cp = weekly(read_series(paths["cp_probability"], name="cp_probability", tz=tz), index)
     cp[~index.month.isin([6, 7, 8, 9])] = 0.0
     inputs = load_inputs(
         site,
         prices=PRICES,
         hashprice=hashprice_from_network(NETWORK),
-        hpc_load=hpc.rename("hall_a").to_frame(),
+        hpc_load=hpc,
         cp_probability=cp.rename("cp_probability"),
         start=start.date(),
         end=end.date(),

@@ -12,6 +12,13 @@ pool fee are about 117 (S21), 95 (S19 XP) and 69 (S19j Pro) USD/MWh.  Prices sit
 69 most of the time (cheap nights, a midday solar dip with negative intervals), cross the
 breakevens on the evening ramp, and spike to thousands of USD/MWh on Monday evening (the
 sample site's demand-response event is on Monday 16:00-18:00).
+
+HPC load: three halls (``training``, ``inference``, ``phase2``, see :func:`hpc_load`).  The
+training halls are calibrated on the real H100 node trace in ``../shared/data`` (measured once
+by :func:`calibrate_from_h100_trace`; the numbers are constants below) and scaled to a hall
+under stated assumptions; nothing of the trace is copied.  Jobs start and stop (tens of MW
+within an hour), checkpoints dip, interruptions restart; the inference hall follows a daily
+shape; the second phase energises on Wednesday.
 """
 
 from __future__ import annotations
@@ -76,19 +83,137 @@ def hashprice(rng: np.random.Generator, days: pd.DatetimeIndex) -> np.ndarray:
     return np.clip(50.5 + np.cumsum(steps), 48.0, 53.0)
 
 
-def hpc_load(rng: np.random.Generator, idx: pd.DatetimeIndex) -> np.ndarray:
-    """IT load of hall_a, MW: training jobs at 43-46 MW, idle gaps, checkpoint dips."""
-    load = np.empty(len(idx))
-    pos = 0
-    while pos < len(idx):  # a job (or an idle spell) lasts 4 to 20 hours
-        length = int(rng.integers(16, 80))
-        level = rng.choice([42.0, 43.5, 45.0, 46.0], p=[0.15, 0.3, 0.3, 0.25])
-        load[pos : pos + length] = level
-        pos += length
-    for pos in np.flatnonzero(rng.random(len(idx)) < 0.04):  # checkpoints: a 15-30 min dip
-        load[pos : pos + int(rng.integers(1, 3))] -= rng.uniform(2.5, 5.0)
-    load += rng.normal(0.0, 0.25, len(idx))
-    return np.clip(load, 38.0, 46.0)
+# --- HPC load --------------------------------------------------------------------------------
+#
+# Calibration from the real H100 trace (../shared/data/gpu_h100x8_training_power_100ms.csv,
+# GPU board power of one 8-GPU node, 4 runs of ~700 s at ~100 ms), measured once with
+# ``python data/make_sample_data.py --calibrate ../shared/data/gpu_h100x8_training_power_100ms.csv``
+# (see :func:`calibrate_from_h100_trace` for the method) and pasted here; the generator does
+# not read the trace.  What that run prints, summarised:
+#
+#   full training power (median of the samples above 75 % of the run's max): 4,382-4,421 W
+#     (~550 W per GPU); run_ckpt1, which checkpoints every step, never exceeds 1,842 W
+#   idle node (first 5 s, no job): 0.13-0.14 of full
+#   job loaded, not computing yet (20-90 s): 0.21 of full
+#   checkpoint dips (below 50 % of full, > 5 s): 19 dips at 0.27-0.28 of full, lasting
+#     15.8-22.5 s (55.6-56.1 s in the late dips of run_ckpt100)
+#   steady training, 100 ms samples: p5 0.91-0.97, p95 1.03, std 0.04-0.07 of full
+#   median GPU utilisation while training: 90 %
+GPU_IDLE_FRAC = 0.13  # of full training GPU power: node powered, no job
+GPU_WARM_FRAC = 0.21  # job loaded, not computing (start, restart)
+GPU_CKPT_FRAC = 0.28  # while writing a checkpoint
+GPU_STEP_STD_FRAC = 0.05  # 100 ms swing while training (averages out within 15 minutes)
+# Scaling a node to a hall (assumptions, not in the trace, which holds GPU board power only):
+#: Share of a training node's IT power at full training that is not GPU board power (CPUs,
+#: memory, NICs, fans, storage, the network fabric); taken as flat.  A DGX H100 is rated
+#: 10.2 kW with 8 x 700 W GPUs; at the ~550 W per GPU measured here, GPUs are ~60 % of it.
+NON_GPU_FRAC = 0.4
+#: Checkpoint period and duration of a multi-thousand-GPU job: the trace's one node writes its
+#: checkpoint in 16-56 s; a hall-scale job writing to shared storage takes a minute or two.
+#: At 15 minutes a checkpoint is a dip of (1 - 0.28) x 0.6 x 1-2 min / 15 min = 3-6 % of
+#: the job's power: the 100 ms swings of the trace average out.
+CKPT_EVERY_MIN = (50, 70)
+CKPT_MINUTES = (1, 2)
+#: Unexpected interruptions per job hour, and the restart from the last checkpoint (nodes at
+#: idle, then loading).  Llama 3 (16,384 H100s) saw one every ~3 hours; the sample keeps one
+#: per ~20 hours per job, far fewer than a hall this size would see, to stay readable.
+INTERRUPTS_PER_HOUR = 0.05
+RESTART_MINUTES = (15, 40)
+WARMUP_MINUTES = (5, 12)
+
+
+#: IT load of a training hall as a fraction of nameplate, from the GPU fraction of its nodes.
+def hall_frac(gpu_frac: np.ndarray | float) -> np.ndarray | float:
+    return NON_GPU_FRAC + (1.0 - NON_GPU_FRAC) * gpu_frac
+
+
+#: IT nameplate of each hall, MW (``it_load_mw`` in sample_site.yaml) and its PUE.
+HALLS_IT_MW = {"training": 48.0, "inference": 12.0, "phase2": 12.0}
+PUE = {"training": 1.25, "inference": 1.3, "phase2": 1.25}
+#: Jobs of the training halls: (hall, local start, local end, share of the hall's nodes).
+#: Outside jobs, nodes idle.  Monday's big job starts at 09:30 into a site at its import limit.
+JOBS = [
+    ("training", "2026-08-16 06:00", "2026-08-18 13:45", 0.35),
+    ("training", "2026-08-17 09:30", "2026-08-19 02:30", 0.60),
+    ("training", "2026-08-18 17:15", "2026-08-22 08:00", 0.35),
+    ("training", "2026-08-19 07:45", "2026-08-21 19:30", 0.60),
+    ("training", "2026-08-22 13:00", "2026-08-24 00:00", 0.95),
+    ("phase2", "2026-08-20 09:00", "2026-08-24 00:00", 0.90),
+]
+#: The new hall phase: dark until Wednesday 10:00, then energised rack row by rack row
+#: (one quarter per hour) into a full-power burn-in until 22:00, idle overnight, first job
+#: Thursday 09:00.
+PHASE2_ENERGISED = "2026-08-19 10:00"
+PHASE2_BURN_IN_END = "2026-08-19 22:00"
+#: Inference hall: share of nameplate by local hour (user traffic: a night trough, an
+#: afternoon and evening plateau); weekends at 90 % of it.
+INFERENCE_SHAPE = np.array([
+    0.62, 0.58, 0.55, 0.53, 0.52, 0.54,  # 00-05
+    0.60, 0.68, 0.77, 0.85, 0.90, 0.93,  # 06-11
+    0.95, 0.96, 0.97, 0.97, 0.96, 0.95,  # 12-17
+    0.94, 0.93, 0.90, 0.84, 0.76, 0.68,  # 18-23
+])  # fmt: skip
+
+
+def _minutes(idx: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    return pd.date_range(idx[0], idx[-1] + pd.Timedelta(minutes=15), freq="1min", inclusive="left")
+
+
+def _pos(minutes: pd.DatetimeIndex, when: str) -> int:
+    return int(minutes.searchsorted(pd.Timestamp(when).tz_localize(TZ)))
+
+
+def _job_gpu_frac(rng: np.random.Generator, n: int) -> np.ndarray:
+    """GPU power of one job's nodes minute by minute, as a fraction of full training power:
+    loading, training with a checkpoint dip every hour or so, interruptions and restarts."""
+    gpu = np.ones(n)
+    gpu[: int(rng.integers(*WARMUP_MINUTES))] = GPU_WARM_FRAC
+    pos = int(rng.integers(*CKPT_EVERY_MIN))
+    while pos < n:
+        gpu[pos : pos + int(rng.integers(*CKPT_MINUTES, endpoint=True))] = GPU_CKPT_FRAC
+        pos += int(rng.integers(*CKPT_EVERY_MIN))
+    for _ in range(rng.poisson(INTERRUPTS_PER_HOUR * n / 60)):
+        at = int(rng.integers(30, max(31, n - 30)))
+        down = int(rng.integers(*RESTART_MINUTES))
+        warm = int(rng.integers(*WARMUP_MINUTES))
+        gpu[at : at + down] = GPU_IDLE_FRAC
+        gpu[at + down : at + down + warm] = GPU_WARM_FRAC
+    return gpu
+
+
+def hpc_load(rng: np.random.Generator, idx: pd.DatetimeIndex, halls: dict[str, float]) -> dict:
+    """IT load per hall, MW, at 15 minutes (means of a minute-by-minute profile).
+
+    - ``training``: jobs from :data:`JOBS` on shares of the hall's nodes, each shaped by
+      :func:`_job_gpu_frac`; idle nodes draw ``hall_frac(GPU_IDLE_FRAC)`` (48 %) of nameplate.
+    - ``inference``: :data:`INFERENCE_SHAPE` with 2 % noise.
+    - ``phase2``: nothing until :data:`PHASE2_ENERGISED`, then a burn-in, then its jobs.
+    """
+    minutes = _minutes(idx)
+    n = len(minutes)
+    out = {}
+    for hall in ("training", "phase2"):
+        busy = np.zeros(n)  # share of nodes in a job
+        gpu = np.zeros(n)  # their GPU fraction, share-weighted
+        for name, start, end, share in JOBS:
+            if name != hall:
+                continue
+            a, b = _pos(minutes, start), _pos(minutes, end)
+            before = int((minutes[0] - pd.Timestamp(start).tz_localize(TZ)).total_seconds() // 60)
+            busy[a:b] += share  # a job running when the week starts began before it
+            gpu[a:b] += share * _job_gpu_frac(rng, b - a + max(before, 0))[max(before, 0) :]
+        frac = hall_frac(gpu + (1.0 - busy) * GPU_IDLE_FRAC)
+        if hall == "phase2":  # dark, then a quarter of the racks more each hour (burn-in)
+            on, burn_end = _pos(minutes, PHASE2_ENERGISED), _pos(minutes, PHASE2_BURN_IN_END)
+            frac[:on] = 0.0
+            frac[on:burn_end] = np.minimum(np.arange(burn_end - on) // 60 + 1, 4) / 4
+        frac = frac * (1.0 + rng.normal(0.0, 0.004, n))  # what is left of the step swings
+        out[hall] = frac.reshape(-1, 15).mean(axis=1) * halls[hall]
+    hour = idx.hour.to_numpy()
+    weekend = np.where(idx.day_of_week.to_numpy() >= 5, 0.9, 1.0)
+    shape = INFERENCE_SHAPE[hour] * weekend * (1.0 + rng.normal(0.0, 0.02, len(idx)))
+    out["inference"] = np.clip(shape, 0.0, 1.0) * halls["inference"]
+    return {hall: np.clip(out[hall], 0.0, halls[hall]) for hall in halls}
 
 
 def cp_probability(rng: np.random.Generator, idx: pd.DatetimeIndex) -> np.ndarray:
@@ -126,9 +251,17 @@ def main() -> None:
         [f"{day:%Y-%m-%d}" for day in days],
         {"hashprice_usd_per_ph_day": hashprice(rng, days)},
     )
-    write("sample_hpc_load.csv", idx, {"hall_a": hpc_load(rng, idx)})
+    halls = hpc_load(np.random.default_rng(SEED + 1), idx, HALLS_IT_MW)
+    write("sample_hpc_load.csv", idx, halls)
     cp = cp_probability(rng, idx)
     write("sample_cp_probability.csv", idx, {"cp_probability": cp})
+    total = sum(halls[h] * PUE[h] for h in halls)
+    print(
+        "hpc: "
+        + ", ".join(f"{h} {v.min():.1f}-{v.max():.1f} MW IT" for h, v in halls.items())
+        + f"; at the meter {total.min():.1f}-{total.max():.1f} MW, largest 1-hour rise "
+        f"{np.max(total[4:] - total[:-4]):.1f} MW"
+    )
     print(
         f"prices: median {np.median(price):.1f}, min {price.min():.1f}, max {price.max():.0f}, "
         f"share below 69/95/117: {(price < 69).mean():.0%}/{(price < 95).mean():.0%}/"
@@ -136,5 +269,49 @@ def main() -> None:
     )
 
 
+def calibrate_from_h100_trace(path: str | Path) -> None:
+    """Print the numbers the training-hall shape is calibrated on (pasted above as constants).
+
+    Per run of the trace (``node_gpu_total_w``, GPU board power of one 8-GPU node):
+    *full* = median of the samples above 75 % of the run's maximum; *idle* = median of the
+    first 5 s (no job yet); *loaded* = median of 20-90 s (job loaded, not computing);
+    *dips* = runs of samples below 50 % of full between the first and the last sample above
+    2 kW lasting more than 5 s: their median level and duration; *steady* = the 5th and 95th
+    percentiles and the standard deviation of the samples above 50 % of full, over full.
+    """
+    trace = pd.read_csv(path)
+    for run, g in trace.groupby("run_id", sort=True):
+        w, t = g["node_gpu_total_w"].to_numpy(), g["elapsed_s"].to_numpy()
+        full = float(np.median(w[w > 0.75 * w.max()]))
+        idle, loaded = np.median(w[t < 5]), np.median(w[(t > 20) & (t < 90)])
+        hot = np.flatnonzero(w > 2000)
+        line = f"{run}: full {full:,.0f} W, idle {idle / full:.2f}, loaded {loaded / full:.2f}"
+        if len(hot):
+            span, ts = w[hot[0] : hot[-1] + 1], t[hot[0] : hot[-1] + 1]
+            low = span < 0.5 * full
+            edges = np.diff(np.r_[0, low.astype(int), 0])
+            dips = [
+                (ts[min(b, len(ts) - 1)] - ts[a], float(np.median(span[a:b])))
+                for a, b in zip(
+                    np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True
+                )
+                if ts[min(b, len(ts) - 1)] - ts[a] > 5
+            ]
+            steady = span[~low] / full
+            line += (
+                f", dips {len(dips)}: "
+                + ", ".join(f"{d:.1f} s at {lv / full:.2f}" for d, lv in dips)
+                + f"; steady p5 {np.percentile(steady, 5):.2f} p95 "
+                f"{np.percentile(steady, 95):.2f} std {steady.std():.2f}, GPU utilisation "
+                f"{np.median(g['mean_gpu_util_pct'].to_numpy()[hot[0] : hot[-1] + 1][~low]):.0f} %"
+            )
+        print(line)
+
+
 if __name__ == "__main__":
-    main()
+    import sys
+
+    if sys.argv[1:2] == ["--calibrate"]:
+        calibrate_from_h100_trace(sys.argv[2])
+    else:
+        main()

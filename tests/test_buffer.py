@@ -242,3 +242,16 @@ def test_flexibility_pays_on_a_spike_day(sample_report) -> None:
     assert r.dr_compliance_frac == 1.0
     assert r.dr_events["ers_aug17"]["credit_usd"] > 0
     assert 0 < r.headroom_use_frac <= 1
+
+
+def test_mining_gives_way_to_the_ai_rise_at_the_import_limit(sample_report) -> None:
+    # the sample Monday: a training job on 60 % of the hall starts at 09:30 into a site that
+    # mines up to its 100 MW import limit; mining (with the battery) must make room for it
+    p, r = sample_report
+    at_limit = r.hpc_rises["at_import_limit"]
+    assert at_limit["intervals"] >= 10 and at_limit["hpc_rise_mw"] > 20.0
+    assert r.yield_to_hpc_ratio == at_limit["covered_by"]["mining"] > 0.2
+    assert at_limit["covered_by"]["shortfall"] == 0.0
+    (ramp,) = [e for e in r.events if e.startswith("2026-08-17 09:30") and "HPC ramp" in e]
+    assert float(ramp.split("mining gave back ")[1].split(" MW")[0]) >= 3.8  # two containers
+    assert p.kpis["peak_import_mw"] == pytest.approx(p.site.grid.import_limit_mw)

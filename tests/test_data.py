@@ -345,13 +345,31 @@ def test_bundled_sample_loads_a_week_with_its_sources():
         "price_usd_per_mwh": f"{paths['prices']} [price_usd_per_mwh]",
         "hashprice_usd_per_ph_day": f"{paths['hashprice']} [hashprice_usd_per_ph_day]",
         "cp_probability": f"{paths['cp_probability']} [cp_probability]",
-        "hpc_it_load_mw": f"{paths['hpc_load']} [hall_a]",
+        "hpc_it_load_mw": ", ".join(
+            f"{paths['hpc_load']} [{hall}]" for hall in ("training", "inference", "phase2")
+        ),
     }
     assert inputs.price_usd_per_mwh.max() > 3000
-    assert (inputs.hpc_it_load_mw["hall_a"] <= 46.0).all()
+    for hall in _site.hpc_halls:  # it_load_mw is each hall's nameplate
+        assert (inputs.hpc_it_load_mw[hall.name] <= hall.it_load_mw).all()
     assert 0.3 <= inputs.cp_probability.sum() <= 0.6
     _, day = load_sample("2026-08-18")
     assert len(day.index) == 96
+
+
+def test_the_sample_ai_load_moves():
+    site, inputs = load_sample()
+    it = inputs.hpc_it_load_mw
+    pue = {hall.name: hall.pue for hall in site.hpc_halls}
+    meter = sum(it[name] * pue[name] for name in it)
+    training = it["training"] * pue["training"]
+    assert training.diff(4).max() > 20.0 and training.diff(4).min() < -20.0  # jobs, per hour
+    energised = pd.Timestamp("2026-08-19 10:00", tz=TZ)
+    assert (it["phase2"][it.index < energised] == 0).all()
+    assert it["phase2"][it.index >= energised].min() > 0
+    inference = it["inference"].groupby(it.index.hour).mean()
+    assert inference[14] > 1.5 * inference[4]  # a daily shape
+    assert meter.min() > 40.0 and meter.max() < site.grid.import_limit_mw  # HPC fits alone
 
 
 def test_total_hpc_load_is_split_pro_rata(tmp_path):

@@ -17,7 +17,7 @@ def spike_day(shared_data):
         site,
         prices=shared_data / "ercot_dam_hb_hubavg_hourly_2020_2024.csv",
         hashprice=coinmetrics,
-        hpc_load=float(sample.hpc_it_load_mw["hall_a"].mean()),
+        hpc_load=float(sample.hpc_it_load_mw.sum(axis=1).mean()),  # total, split pro rata
         start="2023-08-17",
         end="2023-08-18",
     )
