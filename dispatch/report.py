@@ -1,12 +1,18 @@
 """Charts, the self-contained HTML report and the terminal summary of a plan.
 
-- :func:`power_figure`: stacked power by use (HPC, each fleet, battery charging) above zero,
-  on-site supply (battery discharge, gensets, solar) below zero, grid import and the import
-  limit as lines, DR windows shaded; the price and each fleet's breakeven on a second axis
-  with a *symlog* scale (linear near zero, logarithmic beyond), so a 4,000 USD/MWh spike
-  does not flatten the everyday prices and breakevens.
+- :func:`power_figure`: two panels on one time axis.  Above (:func:`draw_power`): stacked
+  power by use (HPC, each fleet, battery charging) above zero, on-site supply (battery
+  discharge, gensets, solar) below zero, grid import, the import limit and the HPC load as
+  lines, DR windows shaded, and the HPC load's rises marked (filled at the import limit),
+  the largest labelled with what mining gave back.  Below (:func:`draw_prices`): the price
+  and each fleet's breakeven on a *symlog* scale (linear near zero, logarithmic beyond), so
+  a 4,000 USD/MWh spike does not flatten the everyday prices and breakevens.
+- :func:`value_figure` (:func:`draw_values`): the value of flexibility and the value of
+  mining as two bars, each against its own counterfactual (or why it is unavailable).
 - :func:`profit_figure`: profit by term, plan vs the no-miners and price-blind counterfactuals.
-- :func:`plan_figure`: both on one page (the CLI's ``chart.png``).
+- :func:`plan_figure`: power, prices and the two values on one page (the CLI's ``chart.png``).
+
+Each ``draw_*`` function draws one panel on a given matplotlib ``ax`` (for notebooks).
 - :func:`html_report`: one HTML file with the charts inlined as base64 PNG and tables of
   the KPIs and the buffer report; no external assets.
 - :func:`summary_rows` / :func:`summary_table`: the short summary the CLI prints (rich).
@@ -28,14 +34,13 @@ from typing import Any
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
-from matplotlib import patheffects
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 from rich.table import Table
 
-from dispatch.buffer import BufferReport
+from dispatch.buffer import CHANGE_TOL_MW, HPC_RAMP_EVENT_MW, BufferReport
 from dispatch.results import Plan
 
 HPC_COLOR = "#4e79a7"
@@ -53,6 +58,8 @@ SCENARIO_LABELS = {
 }
 PRICE_COLOR = "#5b2a86"
 DR_CAP_COLOR = "#6a51a3"
+RISE_COLOR = "#b2182b"
+VALUE_COLORS = ("#e9c46a", "#2a9d8f")  # flexibility, mining
 #: Price-axis ticks (USD/MWh), kept where they fall inside the axis.
 PRICE_TICKS = (
     -1000,
@@ -79,11 +86,13 @@ DPI = 110
 # --- figures ---------------------------------------------------------------------------------
 
 
-def power_figure(plan: Plan, *, figsize: tuple[float, float] = (13.0, 6.5)) -> Figure:
-    """Power by use against time with price and breakevens (see the module docstring)."""
+def power_figure(plan: Plan, *, figsize: tuple[float, float] = (13.0, 8.5)) -> Figure:
+    """Power by use (top) and price with breakevens (below, same time axis)."""
     fig = Figure(figsize=figsize, layout="constrained")
     FigureCanvasAgg(fig)
-    draw_power(fig.add_subplot(), plan)
+    mw_ax, price_ax = fig.subplots(2, 1, sharex=True, height_ratios=[3.0, 1.6])
+    draw_power(mw_ax, plan)
+    draw_prices(price_ax, plan)
     return fig
 
 
@@ -97,13 +106,26 @@ def profit_figure(
     return fig
 
 
-def plan_figure(plan: Plan, report: BufferReport) -> Figure:
-    """The power chart above the profit bars: one page for the operator."""
-    fig = Figure(figsize=(13.0, 11.0), layout="constrained")
+def value_figure(report: BufferReport, *, figsize: tuple[float, float] = (7.0, 3.2)) -> Figure:
+    """The value of flexibility and the value of mining as two bars."""
+    fig = Figure(figsize=figsize, layout="constrained")
     FigureCanvasAgg(fig)
-    top, bottom = fig.subfigures(2, 1, height_ratios=[6.5, 4.5])
-    draw_power(top.add_subplot(), plan)
-    draw_profit(bottom.add_subplot(), plan, report)
+    draw_values(fig.add_subplot(), report)
+    return fig
+
+
+def plan_figure(plan: Plan, report: BufferReport) -> Figure:
+    """One page for the operator: power by use with the AI load's rises and mining's
+    response, price and breakevens below on the same time axis, and the two values."""
+    fig = Figure(figsize=(13.0, 12.0), layout="constrained")
+    FigureCanvasAgg(fig)
+    mw_ax, price_ax, value_ax = fig.subplots(
+        3, 1, height_ratios=[3.0, 1.6, 1.0], gridspec_kw={"hspace": 0.08}
+    )
+    price_ax.sharex(mw_ax)
+    draw_power(mw_ax, plan)
+    draw_prices(price_ax, plan)
+    draw_values(value_ax, report)
     return fig
 
 
@@ -114,32 +136,114 @@ def png_bytes(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-def draw_power(ax: Any, plan: Plan) -> None:
-    """Draw the power-by-use chart (with a twin price axis) on ``ax``."""
+def _x(plan: Plan) -> list[dt.datetime]:
+    """Interval edges: every interval start and the end of the last one."""
+    s = plan.schedule
+    step = pd.Timedelta(minutes=plan.site.interval_minutes)
+    return [ts.to_pydatetime() for ts in [*s.index, s.index[-1] + step]]
+
+
+def _stepped(s: pd.DataFrame, col: str) -> np.ndarray:
+    """A column repeated at the end, for ``step(where="post")`` over the interval edges."""
+    v = s[col].to_numpy(dtype=float) if col in s else np.zeros(len(s))
+    return np.r_[v, v[-1]]
+
+
+def _dr_active(plan: Plan) -> np.ndarray:
+    s = plan.schedule
+    cols = [f"dr_{e.name}_active" for e in plan.site.dr_events]
+    return (s[cols].to_numpy() > 0).any(axis=1) if cols else np.zeros(len(s), bool)
+
+
+def _shade_dr(ax: Any, plan: Plan, x: list[dt.datetime]) -> bool:
+    active = _dr_active(plan)
+    edges = np.diff(np.r_[0, active.astype(int), 0])
+    for a, b in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
+        ax.axvspan(x[a], x[b], color="#bcbddc", alpha=0.45, lw=0, zorder=0)
+    return bool(active.any())
+
+
+def _time_axis(ax: Any, plan: Plan, x: list[dt.datetime]) -> None:
+    """Local-time ticks on a plan's panel (:func:`time_axis`) and its time limits."""
+    time_axis(ax, pd.Timestamp(x[0]), pd.Timestamp(x[-1]), plan.site.tz)
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xlim(x[0], x[-1])
+
+
+def hpc_rise_markers(plan: Plan) -> pd.DataFrame:
+    """The HPC load's rises of at least ``HPC_RAMP_EVENT_MW`` in one interval: when, how much,
+    how much mining gave back in the same interval, and whether the import was at its limit
+    (the intervals the plan chart marks; the buffer report's ``hpc_rises`` uses every rise)."""
+    s, site = plan.schedule, plan.site
+    hpc = s["hpc_load_mw"].to_numpy(dtype=float)
+    mining = s["mining_mw"].to_numpy(dtype=float)
+    grid = s["grid_import_mw"].to_numpy(dtype=float)
+    d_hpc, d_mining = np.diff(hpc), np.diff(mining)
+    rise = np.flatnonzero(d_hpc >= HPC_RAMP_EVENT_MW) + 1
+    return pd.DataFrame(
+        {
+            "hpc_rise_mw": d_hpc[rise - 1],
+            "mining_gave_mw": np.clip(-d_mining[rise - 1], 0.0, None),
+            "hpc_mw": hpc[rise],
+            "at_import_limit": (
+                grid[rise] >= site.grid.import_limit_mw - CHANGE_TOL_MW
+                if site.has_grid
+                else np.zeros(len(rise), bool)
+            ),
+        },
+        index=s.index[rise],
+    )
+
+
+def _rise_runs(plan: Plan, rises: pd.DataFrame) -> pd.DataFrame:
+    """Consecutive rise intervals merged: first interval, summed rise and mining given back,
+    the HPC load at the run's end, and whether any of its intervals was at the import limit."""
+    pos = plan.schedule.index.get_indexer(rises.index)
+    run = np.cumsum(np.r_[True, np.diff(pos) > 1]) if len(pos) else np.zeros(0, int)
+    grouped = rises.assign(run=run).groupby("run")
+    return pd.DataFrame(
+        {
+            "hpc_rise_mw": grouped["hpc_rise_mw"].sum().to_numpy(),
+            "mining_gave_mw": grouped["mining_gave_mw"].sum().to_numpy(),
+            "hpc_mw": grouped["hpc_mw"].last().to_numpy(),
+            "at_import_limit": grouped["at_import_limit"].any().to_numpy(),
+        },
+        index=pd.DatetimeIndex([g.index[0] for _, g in grouped], name=rises.index.name),
+    )
+
+
+#: On horizons longer than this (hours) the plan chart marks only rises of at least
+#: ``LONG_HORIZON_RISE_MW`` and labels none, so a week stays readable.
+LONG_HORIZON_H = 48.0
+LONG_HORIZON_RISE_MW = 5.0
+
+
+def draw_power(ax: Any, plan: Plan, *, annotate: int | None = None) -> None:
+    """Draw power by use on ``ax``: the stack of uses above zero and on-site supply below,
+    grid import, the import limit, the HPC load as a line with its rises marked (filled where
+    the import was at its limit), and the ``annotate`` largest rises at the limit (runs of
+    consecutive rising intervals) labelled with what mining gave back in those intervals
+    (default: 3, none beyond ``LONG_HORIZON_H``, where only large rises are marked)."""
     site, s = plan.site, plan.schedule
-    step = pd.Timedelta(minutes=site.interval_minutes)
-    x = [ts.to_pydatetime() for ts in [*s.index, s.index[-1] + step]]
-
-    def stepped(col: str) -> np.ndarray:
-        v = s[col].to_numpy(dtype=float) if col in s else np.zeros(len(s))
-        return np.r_[v, v[-1]]
-
-    uses = [("HPC load served", stepped("hpc_served_mw"), HPC_COLOR)]
-    shortfall = stepped("hpc_shortfall_mw")
+    x = _x(plan)
+    uses = [("HPC load served", _stepped(s, "hpc_served_mw"), HPC_COLOR)]
+    shortfall = _stepped(s, "hpc_shortfall_mw")
     if shortfall.max() > 1e-6:
         uses.append(("HPC load NOT served", shortfall, SHORTFALL_COLOR))
     for k, f in enumerate(site.fleets):
         color = FLEET_COLORS[k % len(FLEET_COLORS)]
-        uses.append((f"mining {f.name}", stepped(f"{f.name}_mining_mw"), color))
+        uses.append((f"mining {f.name}", _stepped(s, f"{f.name}_mining_mw"), color))
     supplies = []
     if site.battery is not None:
-        uses.append(("battery charging", stepped("battery_charge_mw"), CHARGE_COLOR))
-        supplies.append(("battery discharging", stepped("battery_discharge_mw"), DISCHARGE_COLOR))
+        uses.append(("battery charging", _stepped(s, "battery_charge_mw"), CHARGE_COLOR))
+        supplies.append(
+            ("battery discharging", _stepped(s, "battery_discharge_mw"), DISCHARGE_COLOR)
+        )
     for k, g in enumerate(site.gensets):
         color = GENSET_COLORS[k % len(GENSET_COLORS)]
-        supplies.append((f"genset {g.name}", stepped(f"{g.name}_output_mw"), color))
+        supplies.append((f"genset {g.name}", _stepped(s, f"{g.name}_output_mw"), color))
     if site.solar is not None:
-        supplies.append((site.solar.kind, stepped("solar_mw"), SOLAR_COLOR))
+        supplies.append((site.solar.kind, _stepped(s, "solar_mw"), SOLAR_COLOR))
 
     layers = ax.stackplot(
         x,
@@ -164,54 +268,110 @@ def draw_power(ax: Any, plan: Plan) -> None:
             alpha=0.9,
             linewidth=0,
         )
-    ax.step(x, stepped("grid_import_mw"), where="post", color="black", lw=1.4, label="grid import")
+    ax.step(
+        x, _stepped(s, "grid_import_mw"), where="post", color="black", lw=1.4, label="grid import"
+    )
     if site.has_grid:
         ax.axhline(
             site.grid.import_limit_mw, color="#d62728", ls="--", lw=1.4, label="import limit"
         )
+    ax.step(x, _stepped(s, "hpc_load_mw"), where="post", color="#1b3a5c", lw=1.2, label="HPC load")
     ax.axhline(0, color="#555555", lw=0.6)
-    dr_cols = [f"dr_{e.name}_active" for e in site.dr_events]
-    active = (s[dr_cols].to_numpy() > 0).any(axis=1) if dr_cols else np.zeros(len(s), bool)
-    edges = np.diff(np.r_[0, active.astype(int), 0])
-    for a, b in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
-        ax.axvspan(x[a], x[b], color="#bcbddc", alpha=0.45, lw=0, zorder=0)
-    ax.set_ylabel("power, MW (uses above 0, on-site supply below 0)")
-    ax.set_xlim(x[0], x[-1])
-    ax.margins(y=0.05)
-    span_h = (x[-1] - x[0]).total_seconds() / 3600
-    time_axis(ax, x[0], x[-1], site.tz)
-    ax.set_xlabel(f"local time ({site.timezone})")
-    ax.grid(axis="y", color="#dddddd", lw=0.6)
-
     for k, e in enumerate(site.dr_events):
         col = f"dr_{e.name}_import_cap_mw"
         if col in s and s[col].notna().any():
             ax.step(
                 x,
-                stepped(col),
+                _stepped(s, col),
                 where="post",
                 color=DR_CAP_COLOR,
                 ls=":",
                 lw=2.0,
                 label="DR import cap" if k == 0 else None,
             )
+    dr = _shade_dr(ax, plan, x)
 
-    ax2 = ax.twinx()
-    halo = [patheffects.withStroke(linewidth=3.2, foreground="white")]
-    ax2.step(
-        x,
-        stepped("price_usd_per_mwh"),
-        where="post",
-        color=PRICE_COLOR,
-        lw=1.6,
-        label="price",
-        path_effects=halo,
+    long = (x[-1] - x[0]).total_seconds() / 3600 > LONG_HORIZON_H
+    annotate = (0 if long else 3) if annotate is None else annotate
+    rises = hpc_rise_markers(plan)
+    shown = rises[rises["hpc_rise_mw"] >= (LONG_HORIZON_RISE_MW if long else HPC_RAMP_EVENT_MW)]
+    at = shown[shown["at_import_limit"]]
+    rest = shown[~shown["at_import_limit"]]
+    least = LONG_HORIZON_RISE_MW if long else HPC_RAMP_EVENT_MW
+    marker = {"marker": "^", "s": 46, "zorder": 6, "edgecolors": RISE_COLOR, "linewidths": 1.2}
+    if len(at):
+        ax.scatter(
+            at.index.to_pydatetime(),
+            at["hpc_mw"],
+            color=RISE_COLOR,
+            label=f"HPC rise >= {least:g} MW at the import limit",
+            **marker,
+        )
+    if len(rest):
+        ax.scatter(
+            rest.index.to_pydatetime(),
+            rest["hpc_mw"],
+            color="white",
+            label=f"HPC rise >= {least:g} MW below the limit",
+            **marker,
+        )
+    runs = _rise_runs(plan, rises)
+    runs = runs[runs["at_import_limit"]].nlargest(annotate, "hpc_rise_mw").sort_index()
+    for k, (ts, row) in enumerate(runs.iterrows()):
+        ax.annotate(
+            f"AI +{row['hpc_rise_mw']:.1f} MW\nmining -{row['mining_gave_mw']:.1f} MW",
+            xy=(ts.to_pydatetime(), row["hpc_mw"]),
+            xytext=(0, 30 + 26 * (k % 2)),
+            textcoords="offset points",
+            fontsize=8,
+            ha="center",
+            va="bottom",
+            color=RISE_COLOR,
+            arrowprops={"arrowstyle": "-", "color": RISE_COLOR, "lw": 0.8},
+            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": RISE_COLOR, "lw": 0.6},
+        )
+    ax.set_ylabel("power, MW (uses above 0, on-site supply below 0)")
+    ax.margins(y=0.05)
+    if len(runs):  # room above the import limit for the labels
+        low, high = ax.get_ylim()
+        ax.set_ylim(low, high + 0.12 * (high - low))
+    _time_axis(ax, plan, x)
+    ax.tick_params(labelbottom=True)
+    ax.grid(axis="y", color="#dddddd", lw=0.6)
+    handles, labels = ax.get_legend_handles_labels()
+    if dr:
+        handles.append(Patch(color="#bcbddc", alpha=0.45))
+        labels.append("DR window")
+    ax.legend(
+        handles,
+        labels,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        fontsize=8.5,
+        frameon=False,
     )
+    first = s.index[0]
+    span_h = (x[-1] - x[0]).total_seconds() / 3600
+    ax.set_title(
+        f"{site.name}: {first.strftime('%Y-%m-%d')} ({span_h:g} h from "
+        f"{first.strftime('%H:%M %Z')}), power by use  [{plan.status.value}]",
+        fontsize=11,
+    )
+
+
+def draw_prices(ax: Any, plan: Plan) -> None:
+    """Draw the price (with the import adder) and each fleet's breakeven on ``ax``, on a
+    *symlog* scale: linear up to about 1.5 x the highest breakeven, logarithmic beyond."""
+    site, s = plan.site, plan.schedule
+    x = _x(plan)
+    dr = _shade_dr(ax, plan, x)
+    buy = _stepped(s, "price_usd_per_mwh") + site.grid.import_adder_usd_per_mwh
+    ax.step(x, buy, where="post", color=PRICE_COLOR, lw=1.6, label="price + import adder")
     breakevens = []
     for k, f in enumerate(site.fleets):
-        be = stepped(f"{f.name}_breakeven_usd_per_mwh")
+        be = _stepped(s, f"{f.name}_breakeven_usd_per_mwh")
         breakevens.append(be)
-        ax2.step(
+        ax.step(
             x,
             be,
             where="post",
@@ -219,40 +379,76 @@ def draw_power(ax: Any, plan: Plan) -> None:
             ls=(0, (4, 2)),
             lw=1.6,
             label=f"breakeven {f.name}",
-            path_effects=halo,
         )
     top_be = float(np.max(breakevens)) if breakevens else 100.0
     linthresh = float(max(100.0, 50.0 * np.ceil(1.5 * top_be / 50.0)))
-    ax2.set_yscale("symlog", linthresh=linthresh, linscale=2.0)
-    ax2.set_ylabel(f"USD/MWh (symlog scale: linear within ±{linthresh:,.0f}, log beyond)")
-    price = s["price_usd_per_mwh"].to_numpy(dtype=float)
-    low = min(float(price.min()), 0.0)
-    high = max(float(price.max()), top_be) * 1.6
-    ax2.set_ylim(low * 1.2 - 5, high)
+    ax.set_yscale("symlog", linthresh=linthresh, linscale=2.0)
+    ax.set_ylabel(f"USD/MWh\n(symlog: linear within ±{linthresh:,.0f})")
+    low = min(float(buy.min()), 0.0)
+    high = max(float(buy.max()), top_be) * 1.6
+    ax.set_ylim(low * 1.2 - 5, high)
     ticks = [t for t in PRICE_TICKS if low * 1.2 - 5 <= t <= high]
-    ax2.yaxis.set_major_locator(FixedLocator(ticks))
-    ax2.yaxis.set_minor_locator(NullLocator())
-    ax2.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-
+    ax.yaxis.set_major_locator(FixedLocator(ticks))
+    ax.yaxis.set_minor_locator(NullLocator())
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    _time_axis(ax, plan, x)
+    ax.set_xlabel(f"local time ({site.timezone})")
+    ax.grid(axis="y", color="#dddddd", lw=0.6)
     handles, labels = ax.get_legend_handles_labels()
-    h2, l2 = ax2.get_legend_handles_labels()
-    if active.any():
+    if dr:
         handles.append(Patch(color="#bcbddc", alpha=0.45))
         labels.append("DR window")
     ax.legend(
-        handles + h2,
-        labels + l2,
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.16),
-        ncol=min(6, len(labels) + len(l2)),
-        fontsize=8.5,
-        frameon=False,
+        handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8.5, frameon=False
     )
-    first = s.index[0]
     ax.set_title(
-        f"{site.name}: {first.strftime('%Y-%m-%d')} ({span_h:g} h from "
-        f"{first.strftime('%H:%M %Z')}), power by use and price  [{plan.status.value}]",
-        fontsize=11,
+        "price and breakevens: a fleet pays to run while the price is below its breakeven",
+        fontsize=10,
+    )
+
+
+def draw_values(ax: Any, report: BufferReport) -> None:
+    """Draw the value of flexibility and the value of mining as two horizontal bars (USD);
+    a value whose counterfactual is unavailable is an empty bar labelled with the reason."""
+    rows = [
+        ("value of flexibility\n(plan - price-blind)", report.value_of_flexibility_usd,
+         report.price_blind, VALUE_COLORS[0]),
+        ("value of mining\n(plan - no miners)", report.value_of_mining_usd, report.no_miners,
+         VALUE_COLORS[1]),
+    ]  # fmt: skip
+    known = [abs(v) for _, v, _, _ in rows if v is not None]
+    span = max(known) if known else 1.0
+    y = np.arange(len(rows))[::-1]
+    for pos, (_, value, cf, color) in zip(y, rows, strict=True):
+        if value is None:
+            ax.barh(pos, 0.0, 0.6, color="none")
+            ax.text(
+                0.02 * span,
+                pos,
+                f"n/a: {cf.mode.replace('_', ' ')} unavailable ({cf.reason})",
+                va="center",
+                fontsize=8.5,
+                color="#555555",
+            )
+            continue
+        ax.barh(pos, value, 0.6, color=color)
+        ax.text(
+            value + 0.01 * span * (1 if value >= 0 else -1),
+            pos,
+            f" {value:,.0f} USD ",
+            va="center",
+            ha="left" if value >= 0 else "right",
+            fontsize=9,
+        )
+    ax.set_yticks(y, [label for label, _, _, _ in rows])
+    ax.axvline(0, color="#555555", lw=0.8)
+    low = min(0.0, *(v for _, v, _, _ in rows if v is not None)) if known else 0.0
+    ax.set_xlim(low * 1.35 - 0.02 * span, max(0.0, *known) * 1.35 + 0.02 * span)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.set_xlabel("USD over the horizon")
+    ax.grid(axis="x", color="#dddddd", lw=0.6)
+    ax.set_title(
+        "what the buffer was worth: each value against its own counterfactual", fontsize=10
     )
 
 
@@ -494,7 +690,11 @@ def html_report(
     """
     if images is None:
         images = [
-            ("Power by use, price and breakevens", png_bytes(power_figure(plan))),
+            (
+                "Power by use, the AI load's rises; price and breakevens",
+                png_bytes(power_figure(plan)),
+            ),
+            ("Value of flexibility and of mining", png_bytes(value_figure(report))),
             ("Profit by term: plan vs counterfactuals", png_bytes(profit_figure(plan, report))),
         ]
     sources = dict(plan.inputs.sources)
@@ -626,7 +826,10 @@ def _vs(value: float | None, cf: Any) -> str:
 __all__ = [
     "buffer_rows",
     "draw_power",
+    "draw_prices",
     "draw_profit",
+    "draw_values",
+    "hpc_rise_markers",
     "html_report",
     "plan_figure",
     "png_bytes",
@@ -634,6 +837,7 @@ __all__ = [
     "profit_figure",
     "summary_rows",
     "summary_table",
+    "value_figure",
 ]
 
 
