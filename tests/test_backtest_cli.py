@@ -69,7 +69,12 @@ def test_backtest_command_writes_results_charts_and_a_summary(folder: Path) -> N
     totals = json.loads((scn / "totals.json").read_text())
     assert totals["optimise"]["profit_total_usd"] == pytest.approx(daily["profit_total_usd"].sum())
     assert (scn / "da_vs_rt.csv").exists() and (out / "comparison.csv").exists()
-    for name in ("monthly_profit", "curtailment_heatmap", "mining_vs_price_duration"):
+    for name in (
+        "monthly_profit",
+        "curtailment_heatmap",
+        "mining_vs_price_duration",
+        "monthly_value",
+    ):
         data = (scn / "charts" / f"{name}.png").read_bytes()
         assert data.startswith(PNG) and len(data) > 20_000
 

@@ -8,8 +8,11 @@
   most to the least expensive, symmetric-log price axis) with the mining power in those
   intervals and the fleets' mean breakevens: mining should sit to the right of the
   breakeven crossings.
-- ``comparison.png`` (sweeps): total profit per scenario, with the value of flexibility
-  when the counterfactuals ran.
+- ``monthly_value.png`` (when the counterfactuals ran): the value of mining and the value of
+  flexibility per month, side by side.
+- ``comparison.png`` (sweeps): one panel per metric (profit, real-time profit, values of
+  flexibility and mining, mining energy, peak import), scenarios as rows, each panel on its
+  own scale so one scenario that dwarfs the others leaves the rest readable.
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from dispatch.backtesting.kpis import interval_kpis
 from dispatch.backtesting.result import BacktestResult, ScenarioResult
@@ -183,28 +187,110 @@ def price_duration_figure(scn: ScenarioResult) -> Figure:
     return fig
 
 
-def comparison_figure(result: BacktestResult) -> Figure:
-    """Total profit per scenario (and the value of flexibility when computed)."""
-    c = result.comparison
-    fig = Figure(figsize=(10, max(3.0, 0.4 * len(c) + 1.5)), layout="constrained")
-    ax = fig.add_subplot()
-    y = np.arange(len(c))
-    ax.barh(y, c["profit_total_usd"], 0.4, label="profit (day-ahead)", color="#2a9d8f")
-    if "value_of_flexibility_usd" in c:
-        ax.barh(
-            y + 0.4,
-            c["value_of_flexibility_usd"],
-            0.4,
-            label="value of flexibility",
-            color="#e9c46a",
+#: Monthly value chart: (column, label, colour).
+VALUE_BARS = (
+    ("value_of_mining_usd", "value of mining (plan - no miners)", "#2a9d8f"),
+    ("value_of_flexibility_usd", "value of flexibility (plan - price-blind)", "#e9c46a"),
+)
+
+
+def monthly_value_figure(scn: ScenarioResult, *, ax: Axes | None = None) -> Figure:
+    """The value of mining and the value of flexibility per month, side by side (needs the
+    counterfactuals: ``counterfactuals=True`` / ``--counterfactuals``).
+
+    Draws on ``ax`` when given (its figure is returned), else on a new figure.
+    """
+    m = scn.monthly
+    bars = [(col, label, color) for col, label, color in VALUE_BARS if col in m]
+    if not bars:
+        raise ValueError(
+            f"{scn.name}: no value of mining or of flexibility; run the backtest with the "
+            "counterfactuals"
         )
-    ax.set_yticks(y + 0.2, list(c.index), fontsize=8)
-    ax.invert_yaxis()
-    ax.axvline(0, color="0.3", lw=0.8)
-    ax.xaxis.set_major_formatter(FuncFormatter(_usd))
-    ax.set_xlabel("USD over the scenario's period")
-    ax.legend(frameon=False)
-    ax.set_title("Scenarios compared")
+    if ax is None:
+        fig = Figure(figsize=(max(7.0, 0.7 * len(m) + 4.0), 5.0), layout="constrained")
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+    x = np.arange(len(m))
+    width = 0.8 / len(bars)
+    for k, (col, label, color) in enumerate(bars):
+        values = m[col].to_numpy(dtype=float)
+        total = scn.totals.get(col)
+        tail = f" (total {_usd(total)} USD)" if total is not None else ""
+        ax.bar(
+            x + (k - (len(bars) - 1) / 2) * width, values, width, label=label + tail, color=color
+        )
+    ax.axhline(0, color="0.3", lw=0.8)
+    ax.set_xticks(x, [str(month) for month in m.index], rotation=45 if len(m) > 6 else 0)
+    ax.yaxis.set_major_formatter(FuncFormatter(_usd))
+    ax.set_ylabel("USD per month")
+    ax.set_title(f"What the mining buffer was worth, month by month\n{scn.site.name} - {scn.name}")
+    ax.legend(loc="upper left", frameon=False, fontsize=9)
+    ax.grid(axis="y", alpha=0.3)
+    return ax.figure
+
+
+#: Comparison chart: (column, panel title); a panel per column the comparison holds.
+COMPARISON_METRICS = (
+    ("profit_total_usd", "profit (day-ahead), USD"),
+    ("rt_profit_total_usd", "profit settled at real time, USD"),
+    ("value_of_flexibility_usd", "value of flexibility, USD"),
+    ("value_of_mining_usd", "value of mining, USD"),
+    ("mining_mwh", "mining energy, MWh"),
+    ("peak_import_mw", "peak import, MW"),
+)
+
+
+#: A panel whose largest value exceeds this many times its median (absolute values) is drawn
+#: on a symmetric-log scale, so the other scenarios' bars stay visible.
+DWARF_RATIO = 20.0
+
+
+def comparison_figure(result: BacktestResult) -> Figure:
+    """One panel per metric, scenarios as rows, every bar labelled with its value.  Each
+    panel has its own scale, and a panel where one scenario dwarfs the others (more than
+    ``DWARF_RATIO`` x the median) switches to a symmetric-log scale, said in its title."""
+    c = result.comparison
+    metrics = [
+        (col, title) for col, title in COMPARISON_METRICS if col in c and c[col].notna().any()
+    ]
+    ncols = min(3, len(metrics))
+    nrows = -(-len(metrics) // ncols)
+    row_h = max(2.4, 0.36 * len(c) + 1.2)
+    fig = Figure(figsize=(4.6 * ncols + 2.2, row_h * nrows + 0.6), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(nrows, ncols, sharey=True, squeeze=False).ravel()
+    y = np.arange(len(c))
+    for ax, (col, title) in zip(axes, metrics, strict=False):
+        values = c[col].to_numpy(dtype=float)
+        finite = np.abs(values[np.isfinite(values)])
+        median = float(np.median(finite[finite > 0])) if (finite > 0).any() else 0.0
+        dwarfed = median > 0 and finite.max() > DWARF_RATIO * median
+        colors = np.where(values >= 0, "#2a9d8f", "#e76f51")
+        ax.barh(y, np.nan_to_num(values), 0.65, color=colors)
+        for pos, v in zip(y, values, strict=True):
+            if np.isfinite(v):
+                text = f" {_usd(v)} " if "USD" in title else f" {v:,.0f} "
+                ax.text(v, pos, text, va="center", ha="left" if v >= 0 else "right", fontsize=8)
+        ax.axvline(0, color="0.3", lw=0.8)
+        if dwarfed:
+            ax.set_xscale("symlog", linthresh=median)
+            title += " (symlog)"
+        low, high = min(0.0, float(np.nanmin(values))), max(0.0, float(np.nanmax(values)))
+        pad = 4.0 if dwarfed else 1.35
+        ax.set_xlim(low * pad if low < 0 else 0.0, high * pad if high > 0 else 1e-9)
+        if not dwarfed:
+            ax.xaxis.set_major_locator(MaxNLocator(4))
+        ax.xaxis.set_major_formatter(FuncFormatter(_usd))
+        ax.set_title(title, fontsize=10)
+        ax.grid(axis="x", alpha=0.3)
+    for ax in axes[len(metrics) :]:
+        ax.set_visible(False)
+    axes[0].set_yticks(y, list(c.index))
+    axes[0].invert_yaxis()
+    for ax in axes:
+        ax.tick_params(axis="y", labelsize=8)
+    fig.suptitle("Scenarios compared (each panel on its own scale)")
     return fig
 
 
@@ -231,6 +317,8 @@ def write_charts(result: BacktestResult, folder: Path | None = None) -> list[Pat
         paths.append(save_png(monthly_profit_figure(scn), charts / "monthly_profit.png"))
         paths.append(save_png(curtailment_heatmap_figure(scn), charts / "curtailment_heatmap.png"))
         paths.append(save_png(price_duration_figure(scn), charts / "mining_vs_price_duration.png"))
+        if any(col in scn.monthly for col, _, _ in VALUE_BARS):
+            paths.append(save_png(monthly_value_figure(scn), charts / "monthly_value.png"))
     if len(result.scenarios) > 1:
         paths.append(save_png(comparison_figure(result), root / "comparison.png"))
     return paths
