@@ -118,7 +118,7 @@ def plan_command(
 
     from dispatch import plan
     from dispatch.buffer import buffer_report
-    from dispatch.report import html_report, plan_figure, png_bytes, summary_table
+    from dispatch.report import html_report, plan_figure, png_bytes, profit_figure, summary_table
 
     console = Console()
     site = load_site(site_file)
@@ -151,6 +151,7 @@ def plan_command(
         report = buffer_report(p, time_limit_s=time_limit)
     with status_line(console, "Drawing the charts..."):
         chart = draw_chart(lambda: png_bytes(plan_figure(p, report)))
+        profit = draw_chart(lambda: png_bytes(profit_figure(p, report))) if chart else None
         provenance = {
             "site_file": str(site_file),
             "inputs": dict(p.inputs.sources),
@@ -169,7 +170,16 @@ def plan_command(
         page = html_report(
             p,
             report,
-            images=[("Power by use, price and breakevens; profit by term", chart)] if chart else [],
+            images=[
+                (
+                    "Power by use with the AI load's rises and mining's response; price and "
+                    "breakevens; the value of flexibility and of mining",
+                    chart,
+                ),
+                ("Profit by term: plan vs counterfactuals", profit),
+            ]
+            if chart and profit
+            else [],
             provenance={"site file": site_file},
         )
     out_dir = out if out is not None else Path("out") / f"plan-{start.strftime('%Y-%m-%d')}"
