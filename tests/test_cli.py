@@ -81,12 +81,12 @@ def test_plan_on_the_sample_writes_four_files_and_a_summary(tmp_path: Path) -> N
     out = tmp_path / "demo"
     assert {p.name for p in out.iterdir()} == OUTPUTS
     assert sorted(p.name for p in tmp_path.iterdir()) == ["demo"]  # no temporary directory
-    for label in ("status", "optimal", "mining uptime", "curtailed mining", "peak import"):
+    doc = json.loads((out / "plan.json").read_text())
+    assert doc["status"] in ("optimal", "within_gap")  # solved, to the default MIP gap
+    for label in ("status", doc["status"], "mining uptime", "curtailed mining", "peak import"):
         assert label in result.stdout
     for label in ("HPC served", "value of flexibility", "value of mining", "energy cost"):
         assert label in result.stdout
-    doc = json.loads((out / "plan.json").read_text())
-    assert doc["status"] == "optimal"
     assert doc["provenance"]["bundled_sample_inputs"] is True
     assert doc["provenance"]["window"]["start"] == "2026-08-17T00:00:00-05:00"
     assert set(doc["provenance"]["inputs"]) >= {"price_usd_per_mwh", "hashprice_usd_per_ph_day"}

@@ -12,7 +12,8 @@ from dispatch import ConfigError, Site, sample_paths
 
 def test_sample_site_loads_with_its_fleets_and_assets(sample_site: Site) -> None:
     assert [f.name for f in sample_site.fleets] == ["s21", "s19xp", "s19jpro"]
-    assert sample_site.battery is not None and sample_site.battery.energy_mwh == 40.0
+    assert sample_site.battery is not None and sample_site.battery.energy_mwh == 20.0
+    assert [h.name for h in sample_site.hpc_halls] == ["training", "inference", "phase2"]
     assert sample_site.dt_h == 0.25
     s21 = sample_site.fleets[0]
     # 540 S21 at 3,500 W + 15 kW auxiliaries, 200 TH/s each
