@@ -14,10 +14,12 @@ from dispatch.decline import arps_rate
 from dispatch.emissions import co2e_kg_per_mmbtu, emission_columns, methane_kg_per_mmbtu
 from dispatch.errors import ConfigError, DataError
 
-#: The bundled sample's first-day objective before off-grid support, recorded on the parent
-#: commit (b478d5c) with the same call: it must not move by a cent.
-SAMPLE_DAY_OBJECTIVE_USD = -221240.27792326335
-SAMPLE_TWO_DAY_OBJECTIVE_USD = -268511.6581812365
+#: The bundled sample's first-day (and two-day) objective, recorded with the same call when
+#: the sample's AI load became three moving halls (before: -221240.27792326335 and
+#: -268511.6581812365, recorded on b478d5c before off-grid support): a grid site's plan must
+#: not move by a cent.
+SAMPLE_DAY_OBJECTIVE_USD = -365602.105809881
+SAMPLE_TWO_DAY_OBJECTIVE_USD = -454780.18366482
 
 FLEET = {
     "name": "f",
