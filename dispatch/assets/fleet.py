@@ -302,6 +302,16 @@ class FleetAsset(AssetDefaults):
         )
         return state.replace(fleets={**state.fleets, f.name: new})
 
+    def tidy(self, v: Values, data: PlanData) -> Values:
+        """Starts and stops as the moves of ``on`` (``up = max(0, on[t] - on[t-1])``): a
+        schedule HiGHS returns short of optimal (a time limit, the MIP gap) may start and stop
+        the same container in one interval and pay a start it never made; the canonical form
+        keeps every constraint (fewer starts and stops) and never costs more."""
+        change = np.diff(v["on"], prepend=float(self.start_state(data).on))
+        arrays = dict(v.arrays)
+        arrays["up"], arrays["down"] = np.clip(change, 0, None), np.clip(-change, 0, None)
+        return Values(arrays)
+
     def round_relaxation(self, b: pyo.Block, lp: Values) -> dict[str, np.ndarray]:
         return {"on": np.round(lp["on"])}
 
