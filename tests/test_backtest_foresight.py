@@ -16,7 +16,7 @@ from dispatch import Inputs, backtest, load_sample, plan, site_index
 PF_GAP = 1e-4
 #: ... and its time limit: a stopped solve's bound is still >= the optimum, so the comparison
 #: stays sound; the sample week at its import limit takes HiGHS minutes to prove 1e-4.
-PF_TIME_LIMIT_S = 20.0
+PF_TIME_LIMIT_S = 10.0
 
 
 def _never_beats(site, inputs, start, end, *, lookahead: str) -> tuple[float, float]:

@@ -49,10 +49,10 @@ def test_backtest_notebook_runs_from_the_bundled_extract(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A user's fresh clone has no ../shared/data: the notebook reads the 2023 extract that
-    ships with the package (three days here)."""
+    ships with the package (two days here)."""
     nb = nbformat.read(NOTEBOOK_DIR / NAME, as_version=4)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DISPATCH_BACKTEST_DAYS", "3")
+    monkeypatch.setenv("DISPATCH_BACKTEST_DAYS", "2")
     monkeypatch.setenv("DISPATCH_SHARED_DATA", str(tmp_path / "no-shared-data"))
     client = NotebookClient(
         nb,
@@ -68,4 +68,4 @@ def test_backtest_notebook_runs_from_the_bundled_extract(
         for out in cell.get("outputs", [])
     )
     assert "data: the extract bundled with the package" in text
-    assert "9 steps (0 from checkpoints)" in text  # 3 days x 3 plans
+    assert "6 steps (0 from checkpoints)" in text  # 2 days x 3 plans
