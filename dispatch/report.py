@@ -820,7 +820,7 @@ def _num(value: float | None) -> str:
 def _vs(value: float | None, cf: Any) -> str:
     if value is None:
         return f"n/a ({cf.mode} unavailable: {cf.reason})"
-    return f"{value:,.0f} USD (vs {cf.mode.replace('_', ' ')})"
+    return f"{value:,.0f} USD (vs {SCENARIO_LABELS.get(cf.mode, cf.mode.replace('_', ' '))})"
 
 
 __all__ = [
