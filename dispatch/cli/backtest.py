@@ -69,8 +69,6 @@ if TYPE_CHECKING:  # imported where used: `dispatch --help` loads no pandas, Pyo
     from dispatch import BacktestResult, Inputs, Site
     from dispatch.backtesting.result import ScenarioResult
 
-NETWORK_COLUMNS = ("hashrate_th_s",)
-
 
 @cli_errors
 def backtest_command(
@@ -369,14 +367,13 @@ def _load(
     """The inputs from ``start`` to ``end`` plus the look-ahead where the files reach."""
     import pandas as pd
 
-    from dispatch import hashprice_from_network, load_inputs, read_series
+    from dispatch import load_inputs, read_series
 
     missing = require_inputs(site, site_file, opts)
     if missing:
         raise DataError(missing[0], problems=missing)
+    # a network-data hashprice file is read per UTC day by load_inputs, as in every path
     given: dict[str, Any] = dict(opts.given())
-    if isinstance(given["hashprice"], Path) and _is_network_file(given["hashprice"]):
-        given["hashprice"] = hashprice_from_network(given["hashprice"])
     if rt_prices is not None:
         given["rt_prices"] = rt_prices
         given["rt_location"] = rt_location
@@ -400,17 +397,6 @@ def _load(
             note = f"look-ahead past --to not available ({exc}); the last step's is truncated"
             return load_inputs(site, **given, start=start, end=end, location=opts.location), note
     return load_inputs(site, **given, start=start, end=end, location=opts.location), None
-
-
-def _is_network_file(path: Path) -> bool:
-    """A file of bitcoin network data (hashrate and revenue) rather than a hashprice series."""
-    if path.suffix.lower() != ".csv" or not path.is_file():
-        return False
-    with path.open() as f:
-        header = f.readline().strip().split(",")
-    return all(c in header for c in NETWORK_COLUMNS) and (
-        "subsidy_usd" in header or "miner_revenue_usd" in header
-    )
 
 
 def _usd(value: float | None) -> str:
