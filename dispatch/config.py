@@ -194,6 +194,14 @@ class MinerFleet(_Model):
         return self.asic_power_mw + self.container_aux_kw / 1e3
 
     @property
+    def full_power_mw(self) -> float:
+        """One running container at full power (its highest power target), auxiliaries
+        included, MW: ``max_frac * P + aux``, or the rated ``P + aux`` without a target."""
+        if self.power_target is None:
+            return self.container_power_mw
+        return self.power_target.max_frac * self.asic_power_mw + self.container_aux_kw / 1e3
+
+    @property
     def asic_power_mw(self) -> float:
         """Nameplate power of one container's miners, MW."""
         return self.miner.power_w * self.miners_per_container / 1e6

@@ -408,9 +408,7 @@ def compute_kpis(site: Site, s: pd.DataFrame, data: PlanData) -> dict[str, Any]:
     for f in site.fleets:
         on = s[f"{f.name}_containers_on"].to_numpy()
         avail = s[f"{f.name}_containers_available"].to_numpy()
-        full_mw = f.container_power_mw
-        if f.power_target is not None:
-            full_mw = f.power_target.max_frac * f.asic_power_mw + f.container_aux_kw / 1e3
+        full_mw = f.full_power_mw
         curt = float(np.sum(avail * full_mw - s[f"{f.name}_mining_mw"].to_numpy()) * dt)
         uptime[f.name] = float(on.sum() / avail.sum()) if avail.sum() > 0 else 0.0
         curtailed[f.name] = max(curt, 0.0)

@@ -55,9 +55,7 @@ ROOM_TOL_MW = 1e-6
 
 def full_power_mw(f: MinerFleet) -> float:
     """One running container of ``f`` at full power (max power target), MW."""
-    if f.power_target is None:
-        return f.container_power_mw
-    return f.power_target.max_frac * f.asic_power_mw + f.container_aux_kw / 1e3
+    return f.full_power_mw
 
 
 def firm_generation_mw(site: Site) -> float:

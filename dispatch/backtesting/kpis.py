@@ -45,9 +45,7 @@ def interval_kpis(site: Site, s: pd.DataFrame) -> pd.DataFrame:
     out["genset_mwh"] = sum((col(f"{g.name}_output_mw") * dt for g in site.gensets), np.zeros(n))
     on = avail = curtailed = np.zeros(n)
     for f in site.fleets:
-        full_mw = f.container_power_mw
-        if f.power_target is not None:
-            full_mw = f.power_target.max_frac * f.asic_power_mw + f.container_aux_kw / 1e3
+        full_mw = f.full_power_mw
         a = col(f"{f.name}_containers_available")
         on = on + col(f"{f.name}_containers_on")
         avail = avail + a

@@ -72,10 +72,7 @@ class Layout:
 
     def container_mw(self, k: int) -> float:
         """Full power of one container of model ``k`` (highest power target), MW."""
-        f = self.fleets[k]
-        if f.power_target is not None:
-            return f.power_target.max_frac * f.asic_power_mw + f.container_aux_kw / 1e3
-        return f.container_power_mw
+        return self.fleets[k].full_power_mw
 
     def container_th(self, k: int) -> float:
         return self.fleets[k].container_hashrate_th_s
