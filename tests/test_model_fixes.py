@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from conftest import OBJ_RTOL, tiny_site
-from dispatch import Inputs, check_plan, check_schedule, plan, site_index
+from dispatch import FleetState, Inputs, SiteState, check_plan, check_schedule, plan, site_index
 
 HASHPRICE = 50.0
 MINER = {"model": "test", "hashrate_th_s": 100.0, "power_w": 2000.0}  # 2 MW a container
@@ -127,3 +127,40 @@ def test_checker_reports_an_inverter_breach_as_a_violation() -> None:
     s["battery_discharge_mw"] = 1.25  # SOC unchanged: 0.5 x 5 = 1.25 / 0.5
     found = check_schedule(site, p.inputs, s, mode="optimise")
     assert any(v.rule == "battery_inverter" and v.severity == "violation" for v in found)
+
+
+def test_a_carried_stop_blocks_the_price_blind_fleet_for_its_min_down_time() -> None:
+    # one container stopped in the interval before the horizon, min down 4 h: off in that
+    # interval and the horizon's first 3 hours, so the price-blind fleet starts in hour 3
+    # (it started in hour 1: the carried stop fell out of a window shorter than 3)
+    fleet = {
+        "name": "f",
+        "miner": MINER,
+        "miners_per_container": 1000,
+        "containers": 1,
+        "min_down_minutes": 240,
+    }
+    site = tiny_site(fleets=[fleet])
+    state = SiteState.initial(site).replace(
+        fleets={"f": FleetState(on=0, recent_starts=(), recent_stops=(1,))}
+    )
+    inputs = inputs_for(site, [0.0] * 4)
+    for mode in ("optimise", "price_blind"):
+        p = plan(site, inputs, state=state, mode=mode)
+        assert p.mode == mode
+        assert p.schedule["f_containers_on"].tolist() == [0, 0, 0, 1]
+    # a one-hour step hands on the stop still inside the window, not only the last interval
+    after = plan(site, inputs_for(site, [0.0]), state=state).end_state()
+    assert after.fleets["f"].recent_stops == (1, 0)
+
+
+def test_the_fallback_battery_may_end_below_a_carried_target() -> None:
+    # a backtest can hand on a charge below the target; the fallback's idle battery ends
+    # where it started, so the fallback stays feasible (it was infeasible)
+    battery = {"power_mw": 2.0, "energy_mwh": 2.0, "soc_initial_frac": 0.9}
+    site = tiny_site(battery=battery)
+    state = SiteState.initial(site).replace(battery_soc_mwh=1.0, battery_soc_target_mwh=1.8)
+    p = plan(site, inputs_for(site, [10.0] * 3), state=state, mode="fallback")
+    assert p.mode == "fallback"
+    assert np.allclose(p.schedule["battery_soc_mwh"], 1.0)
+    assert check_plan(p) == []

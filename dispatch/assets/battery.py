@@ -9,7 +9,8 @@ Symbols (block ``battery``)::
                                  - discharge_mw[t] * dt / eta_d            (soc_mwh[-1] = soc0)
     soc_end:        soc_mwh[n-1] >= soc_end_min_mwh        (if end_soc_at_least_initial)
     soc_end_min_mwh = the state's target (the site file's initial charge, carried through a
-                      backtest), or soc0 when the state has none; clipped to the SOC limits
+                      backtest), or soc0 when the state has none; clipped to the SOC limits;
+                      in the fallback plan (battery idle) at most soc0
     soc_mwh[k] >= soc_end_min_mwh as a bound too, where the plan is asked to hold the target
                       at the end of interval k (a backtest's last kept interval)
 
@@ -117,7 +118,9 @@ class BatteryAsset(AssetDefaults):
         if target is None:
             return self.soc0(data)
         lo, hi = s.soc_min_frac * s.energy_mwh, s.soc_max_frac * s.energy_mwh
-        return float(np.clip(target, lo, hi))
+        target = float(np.clip(target, lo, hi))
+        # the fallback's battery is idle: it ends where it starts, even below the target
+        return min(target, self.soc0(data)) if data.mode == Mode.FALLBACK else target
 
     def update(self, b: pyo.Block, data: PlanData) -> list:
         s = self.spec

@@ -297,8 +297,9 @@ class FleetAsset(AssetDefaults):
         keep_up, keep_down = max(self.up_intervals - 1, 0), max(self.down_intervals - 1, 0)
         new = FleetState(
             on=int(on[-1]),
-            recent_starts=tuple(starts[len(starts) - keep_up :]) if keep_up else (),
-            recent_stops=tuple(stops[len(stops) - keep_down :]) if keep_down else (),
+            # the last keep_* entries, or all when there are fewer (a short step)
+            recent_starts=tuple(starts[-keep_up:]) if keep_up else (),
+            recent_stops=tuple(stops[-keep_down:]) if keep_down else (),
         )
         return state.replace(fleets={**state.fleets, f.name: new})
 

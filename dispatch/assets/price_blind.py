@@ -131,7 +131,7 @@ def follow_ceiling(
         if cap < prev:
             now = cap
         else:
-            blocked = sum(stops[len(stops) - keep :]) if keep else 0
+            blocked = sum(stops[-keep:]) if keep else 0  # all of them when fewer
             now = max(prev, min(cap, prev + ramp, in_service - blocked))
         stops.append(max(prev - now, 0))
         on[t] = now

@@ -8,7 +8,8 @@ rule                      what must hold                                        
                           + eta_c charge dt - discharge dt / eta_d (soc[-1] = soc0,
                           the state's SOC clipped to the limits)
 ``battery_end_soc``       soc[n-1] >= target (the state's battery_soc_target_mwh,       MWh
-                          else soc0) when ``end_soc_at_least_initial``
+                          else soc0) when ``end_soc_at_least_initial``; in the
+                          fallback (battery idle) at most soc0
 ``battery_inverter``      charge + discharge <= power_mw (one shared inverter)          MW
 ``battery_simultaneous``  not charge > 0 and discharge > 0 where price + adder <= 0     MW
                           (info where the buy price is positive)
@@ -82,6 +83,8 @@ def check(ctx: Context) -> None:
     if b.end_soc_at_least_initial and n:
         target = ctx.state.battery_soc_target_mwh
         target = soc0 if target is None else float(min(max(target, lo), hi))
+        if ctx.mode == "fallback":  # the fallback's idle battery ends where it starts
+            target = min(target, soc0)
         short = target - soc[-1]
         if short > tol[-1]:
             ctx.found.append(
