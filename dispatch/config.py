@@ -15,6 +15,7 @@ import datetime as dt
 import difflib
 import itertools
 import math
+import re
 import zoneinfo
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -459,13 +460,128 @@ class ReserveProduct(_Model):
         return self.max_deployment_minutes / 60
 
 
+#: Day names a recurring commitment's ``days`` accepts (Monday = 0, as ``date.weekday()``).
+WEEKDAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: Words for sets of days.
+DAY_SETS: dict[str, tuple[int, ...]] = {
+    "all": (0, 1, 2, 3, 4, 5, 6),
+    "weekdays": (0, 1, 2, 3, 4),
+    "weekends": (5, 6),
+}
+_FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_HOURS_PATTERN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+#: ERCOT's classic ERS time periods (docs/revenue_stacking.md): hours in Central Prevailing
+#: Time on Business Days (Monday to Friday except ERCOT holidays, which the commitment lists
+#: in ``exclude_dates``); Non-Business Hours are every other hour of the term.  ERCOT revises
+#: the time periods in each term's Technical Requirements & Scope of Work: check the current
+#: one, and write ``hours``/``days`` for any other definition.
+ERS_TIME_PERIODS: dict[str, dict[str, Any]] = {
+    "ercot_bh1": {"hours": ["08:00-13:00"], "days": "weekdays"},
+    "ercot_bh2": {"hours": ["13:00-16:00"], "days": "weekdays"},
+    "ercot_bh3": {"hours": ["16:00-20:00"], "days": "weekdays"},
+    "ercot_nbh": {
+        "hours": ["00:00-08:00", "20:00-24:00"],
+        "days": "weekdays",
+        "other_days_hours": ["00:00-24:00"],
+    },
+}
+
+
+def _hour_range(text: Any) -> str:
+    """'8:00 - 13:00' -> '08:00-13:00'; an error for anything else or an end not after the
+    start (a period over midnight is two ranges)."""
+    m = _HOURS_PATTERN.match(text) if isinstance(text, str) else None
+    if m is None:
+        raise ValueError(
+            f"{text!r} is not a range of local clock times HH:MM-HH:MM (e.g. 08:00-13:00; "
+            "24:00 for the end of the day)"
+        )
+    h0, m0, h1, m1 = (int(g) for g in m.groups())
+    for h, mm in ((h0, m0), (h1, m1)):
+        if mm > 59 or h > 24 or (h == 24 and mm > 0):
+            raise ValueError(f"{text!r}: {h:02d}:{mm:02d} is not a clock time (00:00 to 24:00)")
+    if h1 * 60 + m1 <= h0 * 60 + m0:
+        raise ValueError(
+            f"{text!r} ends before or when it starts; a period over midnight is two ranges, "
+            "e.g. [20:00-24:00, 00:00-06:00]"
+        )
+    return f"{h0:02d}:{m0:02d}-{h1:02d}:{m1:02d}"
+
+
+def _hour_ranges(value: Any) -> list[str]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        raise ValueError(f"expected HH:MM-HH:MM or a list of them, got {value!r}")
+    return [_hour_range(item) for item in items]
+
+
+def minutes_of(ranges: list[str]) -> list[tuple[int, int]]:
+    """Canonical ``HH:MM-HH:MM`` ranges as (start, end) minutes after local midnight."""
+    out = []
+    for r in ranges:
+        a, b = r.split("-")
+        out.append((int(a[:2]) * 60 + int(a[3:]), int(b[:2]) * 60 + int(b[3:])))
+    return out
+
+
+class StandbyTerm(_Model):
+    """The contract term of a recurring standby commitment: local dates, end exclusive (ERCOT's
+    Standard Contract Terms, e.g. 2023-06-01 to 2023-10-01 for June to September)."""
+
+    start: dt.date = Field(description="first day of the term, local date")
+    end: dt.date = Field(description="day after the term's last day (exclusive), local date")
+
+    @model_validator(mode="after")
+    def _check_order(self) -> StandbyTerm:
+        if self.end <= self.start:
+            raise ValueError(
+                f"the term ends ({self.end}) before or when it starts ({self.start}); end is "
+                "the day after the last day"
+            )
+        return self
+
+
 class StandbyCommitment(_Model):
     """A standby demand-response commitment (ERCOT ERS-like): while committed, the site holds
-    ``committed_mw`` of sheddable mining it has sold nowhere else, and is paid for it."""
+    ``committed_mw`` of sheddable mining it has sold nowhere else, and is paid for it.
+
+    Committed either over one window (``start``/``end``) or, like ERCOT's ERS, over a time
+    period recurring on the days of a contract term (``term`` with ``hours``/``days`` or a
+    ``time_period`` preset): an interval is committed when its local clock span overlaps one
+    of ``hours`` on a date of the term that is one of ``days`` and not in ``exclude_dates``,
+    or one of ``other_days_hours`` on any other date of the term (docs/revenue_stacking.md).
+    """
 
     name: Name
-    start: dt.datetime = Field(description="commitment start, site timezone if no offset given")
-    end: dt.datetime = Field(description="commitment end (exclusive)")
+    start: dt.datetime | None = Field(
+        None, description="one-window form: start, site timezone if no offset given"
+    )
+    end: dt.datetime | None = Field(None, description="one-window form: end (exclusive)")
+    term: StandbyTerm | None = Field(
+        None, description="recurring form: the contract term, local dates (end exclusive)"
+    )
+    time_period: Literal["ercot_bh1", "ercot_bh2", "ercot_bh3", "ercot_nbh"] | None = Field(
+        None,
+        description="recurring form: fill hours/days/other_days_hours from ERCOT's ERS time "
+        "period (business hours 1-3, non-business hours)",
+    )
+    hours: list[str] = Field(
+        default_factory=list,
+        description="recurring form: local clock ranges HH:MM-HH:MM committed on the days",
+    )
+    days: str | list[str] = Field(
+        "all", description="recurring form: all, weekdays, weekends or a list (mon, ..., sun)"
+    )
+    exclude_dates: list[dt.date] = Field(
+        default_factory=list,
+        description="recurring form: dates treated as outside days (ERCOT holidays)",
+    )
+    other_days_hours: list[str] = Field(
+        default_factory=list,
+        description="recurring form: local clock ranges committed on the term's other dates "
+        "(non-business hours: 00:00-24:00)",
+    )
     committed_mw: float = Field(gt=0, description="MW the site must be able to shed")
     availability_usd_per_mw_h: NonNeg = Field(
         description="availability payment per committed MW per hour, USD/MW-h"
@@ -478,6 +594,75 @@ class StandbyCommitment(_Model):
         description="penalty per MW-h held short of committed_mw, on top of the availability "
         "payment forfeited for it, USD/MW-h",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_time_period(cls, raw: Any) -> Any:
+        if isinstance(raw, dict) and raw.get("time_period") in ERS_TIME_PERIODS:
+            return {**ERS_TIME_PERIODS[raw["time_period"]], **raw}
+        return raw
+
+    @field_validator("hours", "other_days_hours", mode="before")
+    @classmethod
+    def _check_hours(cls, value: Any) -> list[str]:
+        return _hour_ranges(value)
+
+    @field_validator("days", mode="before")
+    @classmethod
+    def _check_days(cls, value: Any) -> str | list[str]:
+        names = ", ".join(WEEKDAY_NAMES)
+        if isinstance(value, str) and value.strip().lower() in DAY_SETS:
+            return value.strip().lower()
+        items = value if isinstance(value, list | tuple) else [value]
+        out = []
+        for item in items:
+            key = item.strip().lower() if isinstance(item, str) else item
+            if key in WEEKDAY_NAMES:
+                out.append(key)
+            elif key in _FULL_DAY_NAMES:
+                out.append(WEEKDAY_NAMES[_FULL_DAY_NAMES.index(key)])
+            else:
+                raise ValueError(
+                    f"{item!r} is not a day: use {names}, or all, weekdays or weekends"
+                )
+        if not out:
+            raise ValueError(f"no day listed: use {names}, or all, weekdays or weekends")
+        return out
+
+    @model_validator(mode="after")
+    def _check_form(self) -> StandbyCommitment:
+        window = self.start is not None or self.end is not None
+        recurring = self.term is not None or bool(self.hours) or bool(self.other_days_hours)
+        if window and recurring:
+            raise ValueError(
+                "give either start and end (one window) or term with hours or time_period "
+                "(a recurring commitment), not both"
+            )
+        if window and (self.start is None or self.end is None):
+            raise ValueError("a one-window commitment needs both start and end")
+        if not window and self.term is None:
+            raise ValueError(
+                "give start and end (one window), or term with hours or time_period "
+                "(a commitment recurring over a contract term)"
+            )
+        if self.term is not None and not (self.hours or self.other_days_hours):
+            raise ValueError(
+                "a recurring commitment needs hours (e.g. 08:00-13:00) or a time_period "
+                "(ercot_bh1, ercot_bh2, ercot_bh3, ercot_nbh)"
+            )
+        return self
+
+    @property
+    def recurring(self) -> bool:
+        """True for the recurring form (term with hours), False for one window."""
+        return self.term is not None
+
+    @property
+    def weekdays(self) -> frozenset[int]:
+        """The days ``hours`` apply on, as ``date.weekday()`` numbers (Monday = 0)."""
+        if isinstance(self.days, str):
+            return frozenset(DAY_SETS[self.days])
+        return frozenset(WEEKDAY_NAMES.index(d) for d in self.days)
 
 
 class Site(_Model):
@@ -531,7 +716,9 @@ class Site(_Model):
             (f"dr_events[{k}] ({e.name})", "DR", e) for k, e in enumerate(self.dr_events)
         ]
         windows += [
-            (f"standby_dr[{k}] ({c.name})", "standby DR", c) for k, c in enumerate(self.standby_dr)
+            (f"standby_dr[{k}] ({c.name})", "standby DR", c)
+            for k, c in enumerate(self.standby_dr)
+            if not c.recurring
         ]
         windows += [
             (f"fleets[{i}].outages[{k}]", "outage", o)
@@ -855,4 +1042,5 @@ __all__ = [
     "Site",
     "Solar",
     "StandbyCommitment",
+    "StandbyTerm",
 ]

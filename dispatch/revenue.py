@@ -95,7 +95,12 @@ def per_mw_of_mining(site: Site, stack: pd.Series) -> pd.Series:
 
 def settlement_statement(site: Site, schedule: pd.DataFrame) -> pd.DataFrame:
     """One row per reserve product and provider, and per standby commitment: MW-h sold, the
-    mean clearing price, revenue, expected deployment cost (reserves) and MW-h short (ERS)."""
+    mean clearing price, revenue, expected deployment cost (reserves) and MW-h short (ERS).
+
+    A standby commitment's row also counts what it was committed for over the schedule:
+    ``hours_committed`` (committed intervals x dt), ``days_committed`` (local dates with a
+    committed interval) and ``mw_h_committed`` (= ``mw_h_sold + mw_h_short``); its revenue
+    is ``availability x mw_h_sold``, the same as the plans' ``standby_dr_revenue``."""
     s, dt = schedule, site.dt_h
     rows = []
     buy = s["price_usd_per_mwh"].to_numpy(dtype=float) + site.grid.import_adder_usd_per_mwh
@@ -129,6 +134,8 @@ def settlement_statement(site: Site, schedule: pd.DataFrame) -> pd.DataFrame:
         committed = s[f"standby_{c.name}_committed_mw"].to_numpy(dtype=float)
         short = s[f"standby_{c.name}_short_mw"].to_numpy(dtype=float)
         held = float((committed - short).sum() * dt)
+        on = committed > 0
+        days = s.index[on].tz_convert(site.timezone).date if on.any() else []
         rows.append(
             {
                 "kind": "standby_dr",
@@ -139,6 +146,9 @@ def settlement_statement(site: Site, schedule: pd.DataFrame) -> pd.DataFrame:
                 "revenue_usd": c.availability_usd_per_mw_h * held,
                 "expected_deployment_cost_usd": 0.0,
                 "mw_h_short": float(short.sum() * dt),
+                "hours_committed": float(on.sum() * dt),
+                "days_committed": len(set(days)),
+                "mw_h_committed": float(committed.sum() * dt),
             }
         )
     return pd.DataFrame(rows)

@@ -19,6 +19,7 @@ Derandomised (a fixed seed, no example database) so CI runs the same examples ev
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 import numpy as np
 import pandas as pd
@@ -206,7 +207,8 @@ def cases(draw) -> tuple[Site, Inputs, SiteState]:
 @st.composite
 def revenue_streams(draw, fields: dict, inputs: Inputs, idx: pd.DatetimeIndex):
     """Reserve products (fleets and battery, hourly prices up to a scarcity 900 USD/MW-h),
-    a standby DR commitment, a swinging hall and heat reuse, each drawn or not."""
+    a standby DR commitment (one window or recurring over a term), a swinging hall and heat
+    reuse, each drawn or not."""
     fields = dict(fields)
     n = len(idx)
     reserve = {}
@@ -231,12 +233,20 @@ def revenue_streams(draw, fields: dict, inputs: Inputs, idx: pd.DatetimeIndex):
             )
             reserve[name] = pd.Series(np.asarray(values, dtype=float), index=idx)
     if draw(st.booleans()):
-        start, end = draw(windows(idx))
+        if draw(st.booleans()):
+            start, end = draw(windows(idx))
+            when: dict = {"start": start, "end": end}
+        else:  # recurring over a term starting on the horizon's first day (or the day after)
+            first = idx[0].date() + dt.timedelta(days=draw(st.integers(0, 1)))
+            when = {
+                "term": {"start": first, "end": first + dt.timedelta(days=3)},
+                "hours": draw(st.sampled_from(["00:00-24:00", "02:00-05:30", "13:00-16:00"])),
+                "days": draw(st.sampled_from(["all", "weekdays", "weekends", ["tue"]])),
+            }
         fields["standby_dr"] = [
             {
                 "name": "ers",
-                "start": start,
-                "end": end,
+                **when,
                 "committed_mw": draw(st.sampled_from([1.0, 5.0])),
                 "availability_usd_per_mw_h": draw(st.sampled_from([5.0, 50.0])),
                 "shortfall_penalty_usd_per_mw_h": draw(st.sampled_from([0.0, 20.0])),

@@ -42,6 +42,7 @@ MODELS: list[tuple[type[BaseModel], str]] = [
     (config.CoincidentPeak, "`coincident_peak`"),
     (config.ReserveProduct, "each item of `reserve_products`"),
     (config.StandbyCommitment, "each item of `standby_dr`"),
+    (config.StandbyTerm, "`standby_dr[].term`"),
 ]
 
 
@@ -61,7 +62,7 @@ def field_reference() -> str:
         raise SystemExit(f"add {', '.join(missing)} to MODELS in {__file__}")
     parts = []
     for model, where in MODELS:
-        doc = (model.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
+        doc = " ".join((model.__doc__ or "").strip().split("\n\n")[0].split())
         parts.append(f"#### `{model.__name__}` ({where})\n\n{doc}\n")
         parts.append("| field | type | default | description |")
         parts.append("|---|---|---|---|")

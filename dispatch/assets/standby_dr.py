@@ -3,8 +3,10 @@ availability (DESIGN.md section 8, docs/revenue_stacking.md).
 
 One asset for every commitment, so that overlapping commitments and the reserve offers share
 one "sold once" constraint.  Symbols (block ``standby_dr``); ``c`` a commitment with window
-``W_c`` (the intervals overlapping ``[start, end)``, as for DR events), ``q_c`` its
-committed MW; ``in_c[t]`` = 1 in ``W_c``, else 0 (the windows are the asset's shape)::
+``W_c`` (the intervals overlapping ``[start, end)``, as for DR events, or, for a commitment
+recurring over a contract term, every interval of its time period on every applicable day:
+:func:`commitment_window`), ``q_c`` its committed MW; ``in_c[t]`` = 1 in ``W_c``, else 0
+(the windows are the asset's shape)::
 
     short_<c>_mw[t]  in [0, q_c] in W_c, 0 outside       committed MW not held
     held_<c>[t] = q_c * in_c[t] - short_<c>_mw[t]          MW held for commitment c
@@ -34,16 +36,43 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from dispatch.assets.base import AssetDefaults, Context, PlanData, Term, Values
-from dispatch.config import Site, StandbyCommitment
+from dispatch.config import Site, StandbyCommitment, minutes_of
 from dispatch.horizon import local_timestamp
 
 
 def commitment_window(c: StandbyCommitment, site: Site, index: pd.DatetimeIndex) -> np.ndarray:
-    """Boolean mask of the intervals that overlap the commitment's window."""
-    start = local_timestamp(c.start, site.timezone)
-    end = local_timestamp(c.end, site.timezone)
-    dt = pd.Timedelta(minutes=site.interval_minutes)
-    return np.asarray((index < end) & (index + dt > start))
+    """Boolean mask of the committed intervals.
+
+    One window: the intervals overlapping ``[start, end)`` (instants).  Recurring: on each
+    local date ``d`` of the term (``term.start <= d < term.end``), an interval whose local
+    clock span ``[s, s + interval)`` (minutes after the local midnight of its start, read off
+    the wall clock) overlaps one of ``hours`` when ``d`` is one of ``days`` and not in
+    ``exclude_dates``, or one of ``other_days_hours`` on the term's other dates.  Wall-clock
+    times make DST days natural: ``00:00-24:00`` is 23 hours on the spring-forward day and
+    25 on the fall-back day, a range in the skipped hour holds nothing, and a range over the
+    repeated hour holds both.
+    """
+    if c.term is None:
+        assert c.start is not None and c.end is not None
+        start = local_timestamp(c.start, site.timezone)
+        end = local_timestamp(c.end, site.timezone)
+        dt = pd.Timedelta(minutes=site.interval_minutes)
+        return np.asarray((index < end) & (index + dt > start))
+    wall = index.tz_convert(site.timezone).tz_localize(None)
+    day = wall.normalize()
+    in_term = np.asarray((day >= pd.Timestamp(c.term.start)) & (day < pd.Timestamp(c.term.end)))
+    excluded = np.asarray(day.isin(pd.DatetimeIndex([pd.Timestamp(d) for d in c.exclude_dates])))
+    on_days = np.isin(np.asarray(wall.day_of_week), sorted(c.weekdays)) & ~excluded
+    first = np.asarray(wall.hour * 60 + wall.minute)
+    last = first + site.interval_minutes
+
+    def overlaps(ranges: list[str]) -> np.ndarray:
+        hit = np.zeros(len(index), dtype=bool)
+        for a, b in minutes_of(ranges):
+            hit |= (first < b) & (last > a)
+        return hit
+
+    return in_term & ((on_days & overlaps(c.hours)) | (~on_days & overlaps(c.other_days_hours)))
 
 
 @dataclass(frozen=True)

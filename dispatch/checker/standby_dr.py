@@ -10,6 +10,12 @@ rule               what must hold                                               
                    exceed what the fleets draw (the same MW is sold once)
 =================  ===================================================================  =====
 
+The committed intervals are derived here, not taken from the model: one window is the
+intervals overlapping ``[start, end)``; a recurring commitment holds, on each local date of
+its term, the intervals whose local clock span overlaps ``hours`` (on ``days`` outside
+``exclude_dates``) or ``other_days_hours`` (on the term's other dates), read interval by
+interval off the wall clock (:func:`committed_mask`).
+
 Profit terms (USD per interval; costs negative)::
 
     standby_dr_revenue = sum_c availability_c * dt * (committed_c - short_c)
@@ -18,11 +24,13 @@ Profit terms (USD per interval; costs negative)::
 
 from __future__ import annotations
 
+import zoneinfo
+
 import numpy as np
 import pandas as pd
 
 from dispatch.checker.base import Context, RuleSet
-from dispatch.config import Site
+from dispatch.config import Site, StandbyCommitment, minutes_of
 
 
 def columns(site: Site) -> list[str]:
@@ -31,6 +39,28 @@ def columns(site: Site) -> list[str]:
         for c in site.standby_dr
         for col in (f"standby_{c.name}_committed_mw", f"standby_{c.name}_short_mw")
     ]
+
+
+def committed_mask(c: StandbyCommitment, ctx: Context) -> np.ndarray:
+    """True in the intervals commitment ``c`` covers (see the module doc)."""
+    step = pd.Timedelta(hours=ctx.dt)
+    if c.term is None:
+        start, end = ctx.local(c.start), ctx.local(c.end)
+        return np.asarray((ctx.index < end) & (ctx.index + step > start))
+    zone = zoneinfo.ZoneInfo(ctx.site.timezone)
+    minutes = ctx.site.interval_minutes
+    excluded = set(c.exclude_dates)
+    out = np.zeros(ctx.n, dtype=bool)
+    for t, ts in enumerate(ctx.index):
+        clock = ts.to_pydatetime().astimezone(zone)
+        date = clock.date()
+        if not c.term.start <= date < c.term.end:
+            continue
+        on_day = clock.weekday() in c.weekdays and date not in excluded
+        s = clock.hour * 60 + clock.minute  # the wall clock, not the time elapsed since 00:00
+        ranges = minutes_of(c.hours if on_day else c.other_days_hours)
+        out[t] = any(s < b and s + minutes > a for a, b in ranges)
+    return out
 
 
 def free_mining_mw(ctx: Context) -> np.ndarray:
@@ -55,13 +85,11 @@ def held_mw(ctx: Context) -> np.ndarray:
 def check(ctx: Context) -> None:
     if not ctx.site.standby_dr:
         return
-    step = pd.Timedelta(hours=ctx.dt)
     zero = np.zeros(ctx.n)
     any_window = np.zeros(ctx.n, dtype=bool)
     for c in ctx.site.standby_dr:
         who = f"standby DR {c.name}"
-        start, end = ctx.local(c.start), ctx.local(c.end)
-        inside = np.asarray((ctx.index < end) & (ctx.index + step > start))
+        inside = committed_mask(c, ctx)
         any_window |= inside
         committed = c.committed_mw * inside.astype(float)
         col = ctx.c(f"standby_{c.name}_committed_mw")
