@@ -42,6 +42,21 @@ site, inputs and starting state (the planner's ``mode="no_miners"`` and
   energy savings, each reserve product, deployment cost, standby DR, DR, heat, peak charges,
   other), summing to the profit; the same per MW of installed mining; and the mean MW
   offered as reserves.
+- **AI swing headroom** (``swing_headroom``; only when a hall declares ``swing_frac``, see
+  :mod:`dispatch.assets.swing_headroom`): per interval the swing to absorb
+  ``swing[t] = sum_h swing_frac_h * hall_h[t]``, the headroom held ``held[t] = swing[t] -
+  short[t]``, and the part of it that relies on shedding mining, ``from_mining[t] =
+  min(free[t], max(held[t] - spare[t], 0))`` with ``spare[t] = L - import[t]`` and
+  ``free[t]`` = mining not sold as reserves or held for standby DR.  Its **cost** is the
+  profit the plan gives up to hold it: ``cost = max(P_without, P_with) - P_with``, where
+  ``P_with`` is the plan's profit less its ``swing_shortfall`` penalty (a price on the
+  rule, not money paid) and ``P_without`` the profit of the same site, inputs and state
+  with every ``swing_frac`` at 0 (one more solve, the *no_swing_headroom* counterfactual).
+  The plan's own schedule is feasible without the rule, so ``P_without >= P_with`` at the
+  optimum; a re-solve a few USD below the plan is the MIP gap, and the cost is then 0.
+  The cost is not a stream of the revenue stack: it is already inside the streams (a
+  smaller battery saving, fewer reserves sold, ...), as a lower profit.  Plans without a
+  swinging hall solve nothing more and report ``None``.
 - **counterfactuals** (same inputs and starting state; see :func:`dispatch.plan`):
   *no miners* (every fleet off: the HPC-only site, starting with no container running) and
   *price-blind* (every container the site can host beside the firm HPC load runs at full
@@ -142,6 +157,8 @@ class BufferReport:
     reserve_offered_mw: float = 0.0
     revenue_stack_usd: dict[str, float] = field(default_factory=dict)
     revenue_per_mw_mining_usd: dict[str, float] = field(default_factory=dict)
+    # AI swing headroom held and its cost (module doc); None when no hall declares a swing
+    swing_headroom: dict[str, Any] | None = None
 
     @property
     def kpi_table(self) -> pd.Series:
@@ -170,6 +187,8 @@ class BufferReport:
         ]
         if self.dr_compliance_frac is not None:
             rows.append(("DR compliance", _pct(self.dr_compliance_frac)))
+        if self.swing_headroom is not None:
+            rows.append(("AI swing headroom", swing_text(self.swing_headroom)))
         rows += [("event", e) for e in self.events]
         return html_table("Buffer report", rows, "report.kpi_table, report.to_dict()")
 
@@ -211,6 +230,7 @@ class BufferReport:
             "reserve_offered_mw": self.reserve_offered_mw,
             "revenue_stack_usd": self.revenue_stack_usd,
             "revenue_per_mw_mining_usd": self.revenue_per_mw_mining_usd,
+            "swing_headroom": self.swing_headroom,
         }
 
 
@@ -281,7 +301,78 @@ def buffer_report(
         reserve_offered_mw=float(offered.mean()),
         revenue_stack_usd={k: float(v) for k, v in stack.items()},
         revenue_per_mw_mining_usd={k: float(v) for k, v in per_mw_of_mining(site, stack).items()},
+        swing_headroom=swing_headroom(plan, solve) if swings(site) else None,
     )
+
+
+def swings(site: Site) -> bool:
+    """True when some hall declares a sub-interval swing."""
+    return any(h.swing_frac > 0 for h in site.hpc_halls)
+
+
+def swing_headroom(plan: Plan, solve: dict[str, Any]) -> dict[str, Any]:
+    """The swing headroom the plan held and its cost, solving the plan without it (module
+    doc).  Keys: ``needed_mw_max``/``needed_mw_mean`` (the swing), ``held_mwh``,
+    ``from_mining_mw_max``/``from_mining_mwh`` and ``intervals_relying_on_mining`` (where
+    the spare import alone was not enough), ``short_mwh``, ``profit_with_usd`` (the plan's
+    profit less the shortfall penalty), ``shortfall_penalty_usd``, ``profit_without_usd``,
+    ``cost_usd`` (``None`` when the counterfactual is unavailable) and ``counterfactual``."""
+    site, s, dt = plan.site, plan.schedule, plan.site.dt_h
+
+    def col(name: str) -> np.ndarray:
+        return s[name].to_numpy(dtype=float) if name in s else np.zeros(len(s))
+
+    swing, short = col("swing_mw"), col("swing_short_mw")
+    held = np.clip(swing - short, 0.0, None)
+    spare = np.clip(site.grid.import_limit_mw - col("grid_import_mw"), 0.0, None)
+    free = np.zeros(len(s))
+    for f in site.fleets:
+        free += col(f"{f.name}_mining_mw")
+        for k in site.reserve_products:
+            if f.name in k.providers:
+                free -= col(f"reserve_{k.name}_{f.name}_mw")
+    for c in site.standby_dr:
+        free -= col(f"standby_{c.name}_committed_mw") - col(f"standby_{c.name}_short_mw")
+    from_mining = np.minimum(np.clip(free, 0.0, None), np.clip(held - spare, 0.0, None))
+    penalty = float(plan.kpis["profit_by_term_usd"].get("swing_shortfall", 0.0))
+    with_usd = plan.objective_usd - penalty
+    no_swing = site.model_copy(
+        update={"hpc_halls": [h.model_copy(update={"swing_frac": 0.0}) for h in site.hpc_halls]}
+    )
+    cf = _counterfactual(plan, Mode.OPTIMISE, solve, site=no_swing, name="no_swing_headroom")
+    without = cf.profit_usd
+    return {
+        "needed_mw_max": float(swing.max(initial=0.0)),
+        "needed_mw_mean": float(swing.mean()) if len(swing) else 0.0,
+        "held_mwh": float(held.sum() * dt),
+        "from_mining_mw_max": float(from_mining.max(initial=0.0)),
+        "from_mining_mwh": float(from_mining.sum() * dt),
+        "intervals_relying_on_mining": int((from_mining > CHANGE_TOL_MW).sum()),
+        "short_mwh": float(short.sum() * dt),
+        "profit_with_usd": with_usd,
+        "shortfall_penalty_usd": penalty,
+        "profit_without_usd": without,
+        "cost_usd": None if without is None else max(without, with_usd) - with_usd,
+        "counterfactual": cf.to_dict(),
+    }
+
+
+def swing_text(h: dict[str, Any]) -> str:
+    """The swing headroom in one line (reports)."""
+    cost = h["cost_usd"]
+    text = (
+        f"{h['needed_mw_max']:,.1f} MW at most held ({h['held_mwh']:,.1f} MWh); mining ready "
+        f"to shed up to {h['from_mining_mw_max']:,.1f} MW in {h['intervals_relying_on_mining']}"
+        " intervals; cost "
+        + (
+            f"{cost:,.0f} USD (profit without the rule {h['profit_without_usd']:,.0f})"
+            if cost is not None
+            else f"n/a ({h['counterfactual']['reason']})"
+        )
+    )
+    if h["short_mwh"] > 0:
+        text += f"; {h['short_mwh']:,.2f} MWh NOT held"
+    return text
 
 
 def _usd(value: float | None) -> str:
@@ -295,23 +386,32 @@ def _pct(value: float | None) -> str:
 # --- pieces ---------------------------------------------------------------------------------
 
 
-def _counterfactual(plan: Plan, mode: Mode, solve: dict[str, Any]) -> Counterfactual:
+def _counterfactual(
+    plan: Plan,
+    mode: Mode,
+    solve: dict[str, Any],
+    *,
+    site: Site | None = None,
+    name: str | None = None,
+) -> Counterfactual:
+    """``plan`` re-solved in ``mode`` (or on a changed ``site``), named ``name``."""
+    name = name or mode.value
     try:
-        cf = solve_plan(plan.site, plan.inputs, state=plan.state_in, mode=mode, **solve)
+        cf = solve_plan(site or plan.site, plan.inputs, state=plan.state_in, mode=mode, **solve)
     except SolverError as exc:
-        return Counterfactual(mode.value, False, None, str(exc), None, {})
+        return Counterfactual(name, False, None, str(exc), None, {})
     if cf.status == PlanStatus.FALLBACK:
         return Counterfactual(
-            mode.value,
+            name,
             False,
             cf.status.value,
-            f"no feasible {mode.value} schedule: {cf.status_reason}",
+            f"no feasible {name} schedule: {cf.status_reason}",
             None,
             {},
         )
     terms = {k: v for k, v in cf.kpis["profit_by_term_usd"].items() if k != "total"}
     return Counterfactual(
-        mode.value, True, cf.status.value, cf.status_reason, cf.objective_usd, terms, cf
+        name, True, cf.status.value, cf.status_reason, cf.objective_usd, terms, cf
     )
 
 

@@ -40,7 +40,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 from rich.table import Table
 
-from dispatch.buffer import CHANGE_TOL_MW, HPC_RAMP_EVENT_MW, BufferReport
+from dispatch.buffer import CHANGE_TOL_MW, HPC_RAMP_EVENT_MW, BufferReport, swing_text
 from dispatch.results import Plan
 
 HPC_COLOR = "#4e79a7"
@@ -561,6 +561,14 @@ def summary_rows(plan: Plan, report: BufferReport | None = None) -> list[tuple[s
             ("value of flexibility", _vs(report.value_of_flexibility_usd, report.price_blind))
         )
         rows.append(("value of mining", _vs(report.value_of_mining_usd, report.no_miners)))
+        if report.swing_headroom is not None:
+            cost = report.swing_headroom["cost_usd"]
+            rows.append(
+                (
+                    "AI swing headroom cost",
+                    "n/a" if cost is None else f"{cost:,.0f} USD (vs the plan without it)",
+                )
+            )
     return rows
 
 
@@ -609,6 +617,11 @@ def buffer_rows(report: BufferReport) -> list[tuple[str, str]]:
         ),
         ("value of flexibility", _vs(report.value_of_flexibility_usd, report.price_blind)),
         ("value of mining", _vs(report.value_of_mining_usd, report.no_miners)),
+        *(
+            [("AI swing headroom", swing_text(report.swing_headroom))]
+            if report.swing_headroom is not None  # no hall declares a swing: nothing held
+            else []
+        ),
     ]
 
 
