@@ -640,6 +640,11 @@ class StandbyCommitment(_Model):
             )
         if window and (self.start is None or self.end is None):
             raise ValueError("a one-window commitment needs both start and end")
+        if window and (self.exclude_dates or self.days != "all"):
+            raise ValueError(
+                "days and exclude_dates apply to a recurring commitment (with term and hours); "
+                "a one-window commitment holds every interval from start to end"
+            )
         if not window and self.term is None:
             raise ValueError(
                 "give start and end (one window), or term with hours or time_period "

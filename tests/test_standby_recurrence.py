@@ -174,6 +174,10 @@ def test_the_one_window_form_still_works() -> None:
             "standby_dr[0]: give either start and end (one window) or term",
         ),
         ({}, "standby_dr[0]: give start and end (one window), or term with hours"),
+        (
+            {"start": "2023-06-01 00:00", "end": "2023-06-08 00:00", "days": "weekdays"},
+            "standby_dr[0]: days and exclude_dates apply to a recurring commitment",
+        ),
     ],
 )
 def test_bad_recurrences_are_one_clear_error(fields: dict, message: str) -> None:
