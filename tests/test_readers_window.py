@@ -175,6 +175,29 @@ def test_a_window_at_either_end_of_the_file(tmp_path, monkeypatch, start, end, i
     assert len(whole) == intervals
 
 
+def test_local_offsets_across_the_dst_change_and_mixed_with_utc(tmp_path, monkeypatch) -> None:
+    """Text with local UTC offsets: a row's written date is not its UTC date (18:00-06:00
+    is the next UTC day); the 23-hour spring-forward day is read whole, some rows in UTC."""
+    site = tiny_site(timezone="America/Chicago", interval_minutes=15)
+    times = pd.date_range("2026-03-01", "2026-03-20", freq="h", tz="America/Chicago")
+    text = [t.isoformat() for t in times]
+    text[1::3] = [t.tz_convert("UTC").strftime("%Y-%m-%dT%H:%MZ") for t in times[1::3]]
+    path = tmp_path / "prices.csv"
+    rows = [f"{t},{i}" for i, t in enumerate(text)]
+    path.write_text("\n".join(["timestamp,price_usd_per_mwh", *rows]) + "\n")
+
+    def read():  # type: ignore[no-untyped-def]
+        day = load_inputs(site, prices=path, hashprice=60.0, start="2026-03-08", end="2026-03-09")
+        return day.price_usd_per_mwh
+
+    whole = read()
+    monkeypatch.setattr(window, "MIN_BYTES", 0)
+    monkeypatch.setattr(lines, "BLOCK_BYTES", 64)
+    pd.testing.assert_series_equal(read(), whole)
+    assert len(whole) == 92  # 23 hours
+    assert whole.iloc[0] == text.index("2026-03-08T00:00:00-06:00")
+
+
 @pytest.mark.parametrize(
     ("arrange", "problem"),
     [

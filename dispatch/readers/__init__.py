@@ -40,6 +40,7 @@ from dispatch.readers.gridstatus import read_gridstatus
 from dispatch.readers.plain import TIME_COLUMNS, TZ_COLUMNS, read_plain
 from dispatch.readers.sources import load_source
 from dispatch.readers.timestamps import parse_times
+from dispatch.readers.window import COMPLETE
 
 
 def read_table(
@@ -65,14 +66,15 @@ def read_table(
     values are checked when a column is taken with :meth:`Table.floats`.  ``within`` keeps
     only the rows starting in ``[start, end)`` before the checks (a file of sample months
     with gaps between them, read for one of them).  ``near`` reads a big file only near
-    ``[start, end]`` (a loose pre-filter, see :mod:`dispatch.readers.window`).
+    ``[start, end]`` (a loose pre-filter, see :mod:`dispatch.readers.window`) and keeps the
+    rows within :data:`~dispatch.readers.window.COMPLETE` of it.
     ``location_param`` names the argument that picks a location in messages (``location``,
     ``rt_location``; ``None`` when none can; the command line shows its own option names).
     """
     check_zone(tz, "site timezone")
     if declared_tz is not None:
         check_zone(declared_tz, "declared_tz")
-    frame, where, time_col = load_source(source, name, near, time_column)
+    frame, where, time_col, windowed = load_source(source, name, near, time_column)
     where = dataclasses.replace(where, param=location_param)
     if time_column is not None:
         time_col = time_column
@@ -83,17 +85,24 @@ def read_table(
         table = read_gridstatus(frame, where, tz, location, column, declared_tz)
     else:
         table = read_plain(frame, where, tz, time_col, declared_tz, naive_zone)
+    if windowed:  # near's edges may miss rows (mixed UTC offsets): only the rows it surely has
+        span = (near[0] - COMPLETE, near[1] + COMPLETE)  # type: ignore[index]
+        table = _keep(table, (table.index >= span[0]) & (table.index <= span[1]))
     if within is not None:
-        keep = np.asarray((table.index >= within[0]) & (table.index < within[1]))
-        table = dataclasses.replace(
-            table,
-            where=table.where.keep(keep),
-            index=table.index[keep],
-            columns=table.columns[keep].reset_index(drop=True),
-        )
+        table = _keep(table, (table.index >= within[0]) & (table.index < within[1]))
     step = check_index(table.index, table.where, table.time_column)
     index = table.index.rename("interval_start").as_unit("us")  # one unit (horizon.TIME_UNIT)
     return dataclasses.replace(table, index=index, step=step if step is not None else table.step)
+
+
+def _keep(table: Table, mask: object) -> Table:
+    keep = np.asarray(mask)
+    return dataclasses.replace(
+        table,
+        where=table.where.keep(keep),
+        index=table.index[keep],
+        columns=table.columns[keep].reset_index(drop=True),
+    )
 
 
 __all__ = [

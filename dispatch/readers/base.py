@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeAlias
 
 import numpy as np
@@ -72,7 +72,7 @@ class Where:
 
     def keep(self, mask: np.ndarray) -> Where:
         rows = None if self.rows is None else self.rows[mask]
-        return Where(self.label, rows, self.row_word)
+        return replace(self, rows=rows)
 
 
 @dataclass(frozen=True)

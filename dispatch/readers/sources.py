@@ -20,10 +20,10 @@ def load_source(
     name: str,
     near: tuple[pd.Timestamp, pd.Timestamp] | None = None,
     time_column: str | None = None,
-) -> tuple[pd.DataFrame, Where, str | None]:
-    """The raw frame, where it came from, and the timestamp column when the index held it.
-
-    ``near``: a big file is read only near this window (see :mod:`dispatch.readers.window`).
+) -> tuple[pd.DataFrame, Where, str | None, bool]:
+    """The raw frame, where it came from, the timestamp column when the index held it, and
+    whether only the rows near ``near`` were read (a big file, see
+    :mod:`dispatch.readers.window`).
     """
     if isinstance(source, (pd.Series, pd.DataFrame)):
         label = f"{name} series"
@@ -38,12 +38,12 @@ def load_source(
             frame.insert(0, time_col, frame.index.astype(str))
             frame = frame.reset_index(drop=True)
             frame.columns = [str(c) for c in frame.columns]
-            return frame, Where(label), time_col
+            return frame, Where(label), time_col, False
         frame = frame.copy()
         rows = np.asarray(frame.index)
         frame = frame.reset_index(drop=True)
         frame.columns = [str(c).strip() for c in frame.columns]
-        return frame, Where(label, rows, "index"), None
+        return frame, Where(label, rows, "index"), None, False
     if not isinstance(source, (str, Path)):
         raise DataError(
             f"{name}: expected a .csv/.parquet path or a pandas object, got {type(source).__name__}"
@@ -75,7 +75,7 @@ def load_source(
                     f"{label}: no rows from {near[0]} to {near[1]} (the file has "  # type: ignore[index]
                     "none near the period asked for)"
                 )
-            return frame.reset_index(drop=True), Where(label, rows), None
+            return frame.reset_index(drop=True), Where(label, rows), None, True
         if suffix == ".csv":
             with warnings.catch_warnings():  # a row longer than the header: error, not warning
                 warnings.simplefilter("error", pd.errors.ParserWarning)
@@ -96,7 +96,7 @@ def load_source(
     frame.columns = [str(c).strip() for c in frame.columns]
     if frame.empty:
         raise DataError(f"{label}: no data rows (columns: {listing(list(frame.columns))})")
-    return frame.reset_index(drop=True), Where(label, np.arange(1, len(frame) + 1)), None
+    return frame.reset_index(drop=True), Where(label, np.arange(1, len(frame) + 1)), None, False
 
 
 FORMATS = {".csv": "a CSV file", ".parquet": "a Parquet file", ".pq": "a Parquet file"}

@@ -45,6 +45,11 @@ from dispatch.readers.lines import QuotedLineBreak, fields_problem, line_blocks,
 
 MIN_BYTES = 32 * 2**20  # smaller files are read whole (a fraction of a second)
 MARGIN = pd.Timedelta(days=2)
+#: The rows within this of the window are all read: a written date is at most a day from
+#: the UTC date (offsets up to 14 h).  Between COMPLETE and MARGIN, rows may be missing (a
+#: file of mixed offsets: 2026-03-06T04:00Z kept, 2026-03-05T21:00-06:00 before it not),
+#: so the caller keeps only these.
+COMPLETE = MARGIN - pd.Timedelta(days=1)
 BLOCK_BYTES = 16 * 2**20  # pyarrow's streaming reader's blocks (CSV, see _csv)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 #: Timestamp columns the windowed read recognises, lower case, in order of preference
