@@ -55,7 +55,10 @@ def read_plain(
     zone = declared_zone(frame, tz_col, where, declared_tz)
     index = parse_times(frame[time_col], time_col, where, tz, zone, naive_zone)
     values = [c for c in columns if c != time_col and c != tz_col and not _is_time_like(c)]
-    daily = frame[time_col].astype(str).str.strip().str.match(DATE_RE).all()
+    times = frame[time_col]
+    # a tz-aware column is never dates only (its text has the time and the UTC offset)
+    aware = isinstance(times.dtype, pd.DatetimeTZDtype)
+    daily = not aware and times.astype(str).str.strip().str.match(DATE_RE).all()
     return Table(where, time_col, index, frame[values], DAY if daily else None)
 
 
