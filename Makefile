@@ -18,14 +18,17 @@ $(VENV)/.installed: pyproject.toml
 demo: install
 	$(BIN)/dispatch plan dispatch/sample_data/sample_site.yaml --day 2026-08-17 --out out/demo
 
+# the suite on every core (pytest-xdist), one test file per worker at a time
+PYTEST := $(BIN)/python -m pytest -q -n auto --dist loadfile
+
 test: install
-	$(BIN)/python -m pytest -q
+	$(PYTEST)
 
 check: install
 	$(BIN)/ruff check dispatch tests benchmarks
 	$(BIN)/ruff format --check dispatch tests benchmarks
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -q
+	$(PYTEST)
 
 bench: install
 	$(BIN)/python benchmarks/bench_plan.py
