@@ -20,7 +20,6 @@ p.schedule  # one row per interval, units in the column names
 import typing as _typing
 
 from dispatch.errors import ConfigError, DataError, DispatchError, DispatchWarning, SolverError
-from dispatch.version import __version__
 
 if _typing.TYPE_CHECKING:  # the names below are imported on first use (see __getattr__)
     from dispatch.assets.base import Mode
@@ -45,6 +44,7 @@ if _typing.TYPE_CHECKING:  # the names below are imported on first use (see __ge
     from dispatch.solve import SolveStatus
     from dispatch.state import FleetState, SiteState
     from dispatch.transition import StudyResult, StudySpec, study
+    from dispatch.version import __version__
 
 # public name -> the module that defines it: imported on first use, so ``import dispatch``
 # (and the CLI's ``--help``) does not pay for Pyomo, HiGHS, pandas, matplotlib or Dask
@@ -77,6 +77,7 @@ _LAZY = {
     "StudyResult": "dispatch.transition",
     "StudySpec": "dispatch.transition",
     "study": "dispatch.transition",
+    "__version__": "dispatch.version",  # importlib.metadata: read on first use too
 }
 
 

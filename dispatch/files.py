@@ -21,12 +21,11 @@ import json
 import math
 import os
 import stat
+import sys
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 
 def process_umask() -> int:
@@ -73,7 +72,9 @@ def json_safe(obj: Any) -> Any:
         return obj
     if isinstance(obj, float):
         return obj if math.isfinite(obj) else None
-    if isinstance(obj, np.generic):
+    # a NumPy value exists only once NumPy is imported: `dispatch --help` need not import it
+    np = sys.modules.get("numpy")
+    if np is not None and isinstance(obj, np.generic):
         return json_safe(obj.item())
     if isinstance(obj, Mapping):
         return {
@@ -82,7 +83,7 @@ def json_safe(obj: Any) -> Any:
         }
     if isinstance(obj, (list, tuple)):
         return [json_safe(v) for v in obj]
-    if isinstance(obj, np.ndarray):
+    if np is not None and isinstance(obj, np.ndarray):
         return [json_safe(v) for v in obj.tolist()]
     if isinstance(obj, (dt.datetime, dt.date)):
         return obj.isoformat()

@@ -31,7 +31,6 @@ import typer
 
 from dispatch.cli import backtest, compare, plan, study, validate
 from dispatch.cli.common import OneLineErrors
-from dispatch.version import __version__
 
 app = typer.Typer(
     name="dispatch",
@@ -45,6 +44,8 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
+        from dispatch.version import __version__
+
         typer.echo(f"dispatch {__version__}")
         raise typer.Exit()
 

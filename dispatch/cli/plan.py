@@ -65,7 +65,6 @@ from dispatch.cli.common import (
     write_outputs,
 )
 from dispatch.files import strict_json
-from dispatch.version import __version__
 
 if TYPE_CHECKING:  # imported where used: `dispatch --help` loads no pandas, Pyomo or rich
     import pandas as pd
@@ -119,6 +118,7 @@ def plan_command(
     from dispatch import plan
     from dispatch.buffer import buffer_report
     from dispatch.report import html_report, plan_figure, png_bytes, profit_figure, summary_table
+    from dispatch.version import __version__
 
     console = Console()
     site = load_site(site_file)
