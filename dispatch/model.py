@@ -23,7 +23,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 
 import numpy as np
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from dispatch.assets import assets_for
 from dispatch.assets.base import Asset, Context, PlanData, Term, Values, param_values

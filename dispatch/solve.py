@@ -30,7 +30,7 @@ from typing import Any
 
 import highspy
 import numpy as np
-import pyomo.environ as pyo
+import pyomo.core as pyo
 from pyomo.common.errors import ApplicationError
 from pyomo.contrib.solver.solvers.highs import Highs
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from dispatch.config import Site
 from dispatch.horizon import Horizon

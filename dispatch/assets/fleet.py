@@ -58,7 +58,7 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from dispatch.assets.base import (
     AssetDefaults,

@@ -39,7 +39,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from dispatch.assets.base import (
     AssetDefaults,

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from dispatch.assets.base import AssetDefaults, Context, PlanData, Term, Values, mutable, set_param
 from dispatch.config import Grid
