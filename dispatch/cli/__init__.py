@@ -24,12 +24,13 @@ Adding a subcommand: write its module and add one line below.
 
 from __future__ import annotations
 
+import gc
 import sys
 from typing import Annotated
 
 import typer
 
-from dispatch.cli import backtest, compare, plan, study, validate
+from dispatch.cli import backtest, common, compare, plan, study, validate
 from dispatch.cli.common import OneLineErrors
 
 app = typer.Typer(
@@ -70,8 +71,21 @@ app.command("compare")(compare.compare_command)
 
 
 def main() -> None:
-    """Entry point of the ``dispatch`` console script."""
-    args = sys.argv[1:]
+    """Entry point of the ``dispatch`` console script (and of ``python -m dispatch.cli``).
+
+    The process is the command's own, so the commands may tune its garbage collector
+    (:func:`~dispatch.cli.common.frozen_imports`); at exit every object left is frozen first,
+    so the interpreter's last collections do not walk the imported packages' million objects
+    once more (0.1-0.2 s after a plan, measured at load 1).
+    """
+    common.OWN_PROCESS = True
+    try:
+        _run(sys.argv[1:])
+    finally:
+        gc.freeze()
+
+
+def _run(args: list[str]) -> None:
     if args[:1] == ["plan"] and any(a == "--sweep" or a.startswith("--sweep=") for a in args):
         typer.echo(
             "error: dispatch plan plans one window; sweeps run over history with "

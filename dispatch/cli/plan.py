@@ -56,6 +56,7 @@ from dispatch.cli.common import (
     cli_errors,
     events_in_window,
     fail_all,
+    frozen_imports,
     load_cli_inputs,
     load_site,
     plan_window,
@@ -113,12 +114,19 @@ def plan_command(
     ] = None,
 ) -> None:
     """Plan the day ahead; write schedule.csv, plan.json, chart.png and report.html."""
-    from rich.console import Console
+    with frozen_imports():
+        from rich.console import Console
 
-    from dispatch import plan
-    from dispatch.buffer import buffer_report
-    from dispatch.report import html_report, plan_figure, png_bytes, profit_figure, summary_table
-    from dispatch.version import __version__
+        from dispatch import plan
+        from dispatch.buffer import buffer_report
+        from dispatch.report import (
+            html_report,
+            plan_figure,
+            png_bytes,
+            profit_figure,
+            summary_table,
+        )
+        from dispatch.version import __version__
 
     console = Console()
     site = load_site(site_file)

@@ -26,6 +26,7 @@ from dispatch.cli.common import (
     cli_errors,
     cli_words,
     events_in_window,
+    import_frozen,
     load_site,
     plan_window,
     require_inputs,
@@ -53,6 +54,7 @@ def validate_command(
     horizon: HorizonOpt = "1d",
 ) -> None:
     """Check the site file and every input without solving; list every problem found."""
+    import_frozen("dispatch.config", "dispatch.data", "dispatch.horizon")  # used below
     opts = InputOptions(
         prices,
         hashprice,
