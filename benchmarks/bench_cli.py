@@ -9,6 +9,9 @@ Rows (median of ``--runs`` fresh processes each, wall clock from spawn to exit):
 - ``dispatch plan`` of the sample day with every output (schedule.csv, plan.json, chart.png,
   report.html) written to a temporary folder.
 
+Each row also gives the process's CPU time (user + system, every thread): it grows less with
+the machine's load than the wall clock does, so it tells a change from noise on a busy machine.
+
 Targets (issue 14): ``--help`` < 0.3 s, ``validate`` < 0.6 s, ``plan`` < 1.5 s. The machine's
 load average is printed with the table: on a shared machine a process's wall clock grows with
 the load, so compare rows measured back to back (``python -c pass`` is the yardstick).
@@ -41,6 +44,7 @@ import compileall
 import itertools
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -135,10 +139,15 @@ def run(cmd: list[str], root: Path) -> subprocess.CompletedProcess[str]:
     return done
 
 
-def timed(cmd: list[str], root: Path) -> float:
+def timed(cmd: list[str], root: Path) -> tuple[float, float]:
+    """Wall clock and CPU time (user + system, all threads) of one fresh process, s."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     run(cmd, root)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return wall, cpu
 
 
 def phases(out: Path, root: Path) -> dict[str, float]:
@@ -211,7 +220,7 @@ def main() -> None:
         for label, cmd, target in cases(out):
             for root in roots:
                 run(cmd, root)  # one unmeasured run each: the file cache
-            runs: list[list[float]] = [[] for _ in roots]
+            runs: list[list[tuple[float, float]]] = [[] for _ in roots]
             loads = []
             for _ in range(args.runs):
                 for k, root in enumerate(roots):
@@ -233,15 +242,20 @@ def main() -> None:
         print(f"  {name}: {root} (bytecode {'cached' if ok else done})")
     print()
     cols = "".join(f"{n[-14:]:>16}" for n in names)
-    header = f"{'':<28}{cols}{'min s':>8}{'load 1m':>9}{'target s':>10}  verdict"
+    cpu_cols = "".join(f"{'cpu ' + n[-10:]:>16}" for n in names)
+    print("wall clock s, median; cpu: user + system s of the process, median (less load-bound)")
+    header = f"{'':<28}{cols}{'min s':>8}{cpu_cols}{'load 1m':>9}{'target s':>10}  verdict"
     print(header)
     print("-" * len(header))
     for label, runs, row_load, target, cmd in rows:
-        medians = [statistics.median(r) for r in runs]
+        medians = [statistics.median(w for w, _ in r) for r in runs]
+        cpus = [statistics.median(c for _, c in r) for r in runs]
         verdict = "" if target is None else ("met" if medians[0] < target else "NOT met")
         goal = "" if target is None else f"{target:.1f}"
         cells = "".join(f"{m:>16.3f}" for m in medians)
-        print(f"{label:<28}{cells}{min(runs[0]):>8.3f}{row_load:>9.2f}{goal:>10}  {verdict}")
+        cpu_cells = "".join(f"{c:>16.3f}" for c in cpus)
+        low = min(w for w, _ in runs[0])
+        print(f"{label:<28}{cells}{low:>8.3f}{cpu_cells}{row_load:>9.2f}{goal:>10}  {verdict}")
         if args.importtime:
             for name, root in zip(names, roots, strict=True):
                 found = heavy_imports(cmd, root) or "(none of " + ", ".join(HEAVY) + ")"
