@@ -21,6 +21,7 @@ import re
 import shutil
 import sys
 import tempfile
+import threading
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -180,6 +181,48 @@ def import_frozen(*modules: str) -> None:
     with frozen_imports():
         for module in modules:
             importlib.import_module(module)
+
+
+class BackgroundImports:
+    """Modules imported on a second thread while this one works, e.g. while HiGHS solves.
+
+    HiGHS releases the GIL while it runs and its branch and bound keeps about one of the
+    machine's cores busy, so ``dispatch plan`` imports matplotlib and the report (about
+    0.2 s at load 1) on the other one during the solve.  :meth:`wait` before using the
+    modules; the caller then imports them as usual (an import that failed here raises there,
+    in the caller's thread).  As in :func:`frozen_imports`, the garbage collector is paused
+    until :meth:`wait`, which freezes what the imports made.  Only in the ``dispatch`` process
+    itself (:data:`OWN_PROCESS`); elsewhere the modules are imported where the caller
+    imports them.
+    """
+
+    def __init__(self, *modules: str) -> None:
+        self._thread: threading.Thread | None = None
+        self._gc_enabled = gc.isenabled()
+        if OWN_PROCESS:
+            gc.disable()
+            self._thread = threading.Thread(
+                target=self._import, args=(modules,), name="dispatch-imports"
+            )
+            self._thread.start()
+
+    @staticmethod
+    def _import(modules: tuple[str, ...]) -> None:
+        for module in modules:
+            try:
+                importlib.import_module(module)
+            except Exception:  # raised again where the caller imports it
+                return
+
+    def wait(self) -> None:
+        """Until the imports are done."""
+        if self._thread is None:
+            return
+        self._thread.join()
+        self._thread = None
+        gc.freeze()
+        if self._gc_enabled:
+            gc.enable()
 
 
 def warn_once(text: str) -> None:

@@ -37,6 +37,7 @@ import typer
 from dispatch import DataError
 from dispatch.cli.common import (
     EXIT_AT_RISK,
+    BackgroundImports,
     CpProbabilityOpt,
     DayOpt,
     GasFlowOpt,
@@ -119,13 +120,6 @@ def plan_command(
 
         from dispatch import plan
         from dispatch.buffer import buffer_report
-        from dispatch.report import (
-            html_report,
-            plan_figure,
-            png_bytes,
-            profit_figure,
-            summary_table,
-        )
         from dispatch.version import __version__
 
     console = Console()
@@ -153,10 +147,14 @@ def plan_command(
     site, ignored = events_in_window(site, start, end)
     with status_line(console, "Reading inputs..."):
         inputs = load_cli_inputs(site, site_file, opts, start, end)
+    charts = BackgroundImports("dispatch.report")  # matplotlib, while HiGHS solves
     with status_line(console, f"Solving the plan ({len(inputs.index)} intervals)..."):
         p = plan(site, inputs, time_limit_s=time_limit, state=state)
     with status_line(console, "Solving the counterfactuals (no miners, price-blind)..."):
         report = buffer_report(p, time_limit_s=time_limit)
+    charts.wait()
+    from dispatch.report import html_report, plan_figure, png_bytes, profit_figure, summary_table
+
     with status_line(console, "Drawing the charts..."):
         chart = draw_chart(lambda: png_bytes(plan_figure(p, report)))
         profit = draw_chart(lambda: png_bytes(profit_figure(p, report))) if chart else None
