@@ -106,7 +106,12 @@ def check_inputs(
     start: pd.Timestamp,
     end: pd.Timestamp,
 ) -> list[str]:
-    """Every input given, checked on its own against the site and the window."""
+    """Every input given, checked on its own against the site and the window.
+
+    All of them are read together first (the inputs not given replaced as below): when that
+    passes, each one does, and each file is read once.  Otherwise each is read on its own,
+    the others replaced by neutral stand-ins (a zero price, a hashprice of 1), so that every
+    bad input is named, not only the first."""
     import pandas as pd
 
     from dispatch import load_inputs, site_index
@@ -120,6 +125,11 @@ def check_inputs(
         stand_in["cp_probability"] = pd.Series(0.0, index=index, name="cp_probability")
     if site.solar is not None:
         stand_in["solar"] = pd.Series(0.0, index=index, name="solar_cf")
+    try:
+        load_inputs(site, **{**stand_in, **given}, start=start, end=end, location=opts.location)
+        return []
+    except DispatchError:
+        pass  # at least one input is bad: find each one
     problems = []
     for key, value in given.items():
         try:
