@@ -75,3 +75,27 @@ def test_frozen_imports_pauses_and_freezes_in_the_dispatch_process(monkeypatch) 
         assert gc.get_freeze_count() >= len(made)
     finally:
         gc.unfreeze()  # give the test process's objects back to the collector
+
+
+def test_background_imports_only_in_the_dispatch_process(monkeypatch) -> None:
+    monkeypatch.setattr(common, "OWN_PROCESS", False)
+    before = gc.get_freeze_count()
+    pending = common.BackgroundImports("json")
+    assert pending._thread is None and gc.isenabled()
+    pending.wait()
+    assert gc.get_freeze_count() == before
+
+
+def test_background_imports_run_on_a_thread_and_wait_freezes(monkeypatch) -> None:
+    monkeypatch.setattr(common, "OWN_PROCESS", True)
+    monkeypatch.delitem(sys.modules, "colorsys", raising=False)
+    try:
+        pending = common.BackgroundImports("colorsys", "no_such_module_here")
+        assert not gc.isenabled()  # paused until the imports are joined
+        pending.wait()
+        assert "colorsys" in sys.modules  # the failing second import raised nothing here
+        assert gc.isenabled()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.enable()
