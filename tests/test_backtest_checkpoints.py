@@ -185,3 +185,19 @@ def test_backtest_files_follow_the_umask(folder: Path, umask: int) -> None:
     assert len(files) > 8
     modes = {oct(p.stat().st_mode & 0o777) for p in files}
     assert modes == {oct(0o666 & ~umask)}, modes
+
+
+def test_taking_over_removes_the_half_written_manifest_of_a_killed_run(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (out / "checkpoints").mkdir(parents=True)
+    left = [out / ".manifest.json.x1y2z3.tmp", out / "checkpoints" / ".step.json.a1b2.tmp"]
+    for path in left:
+        path.write_text("{half")  # what a kill -9 during atomic_path leaves
+    (out / "notes.txt").write_text("kept")
+    store = CheckpointStore(out)
+    store.acquire()
+    try:
+        assert not any(path.exists() for path in left)
+        assert (out / "notes.txt").read_text() == "kept"
+    finally:
+        store.release()

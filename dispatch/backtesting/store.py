@@ -130,7 +130,9 @@ class CheckpointStore:
             self._lock_fd = _exclusive_create(lock, self.root)
         os.ftruncate(self._lock_fd, 0)
         os.write(self._lock_fd, str(os.getpid()).encode())
-        for tmp in (self.root / "checkpoints").rglob(".*.tmp"):
+        # the manifest's own temporary (atomic_path) sits in the root, the steps' below
+        left = [p for p in self.root.glob(".*.tmp") if p.is_file()]
+        for tmp in [*left, *(self.root / "checkpoints").rglob(".*.tmp")]:
             tmp.unlink(missing_ok=True)
 
     def release(self, *, failed: bool = False) -> None:
