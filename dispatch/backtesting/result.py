@@ -150,7 +150,7 @@ class BacktestResult:
     def __repr__(self) -> str:
         c = self.comparison
         first = next(iter(self.scenarios.values()))
-        last_day = (first.end - pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+        last_day = (first.end - pd.Timedelta(hours=12)).strftime("%Y-%m-%d")
         head = (
             f"<BacktestResult {len(self.scenarios)} scenario(s), {first.start:%Y-%m-%d} to "
             f"{last_day} (end exclusive {first.end:%Y-%m-%d}), {self.run.get('steps_total', '?')}"

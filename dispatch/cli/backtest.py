@@ -454,7 +454,7 @@ def summary_rows(scn: ScenarioResult, row: pd.Series) -> list[tuple[str, str]]:
     import pandas as pd
 
     t = scn.totals["optimise"]
-    last_day = (scn.end - pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+    last_day = (scn.end - pd.Timedelta(hours=12)).strftime("%Y-%m-%d")
     rows = [
         ("period", f"{scn.start:%Y-%m-%d} to {last_day} ({len(scn.daily)} days)"),
         ("profit (day-ahead)", f"{_usd(t['profit_total_usd'])} USD"),
