@@ -87,6 +87,15 @@ def test_backtest_command_writes_results_charts_and_a_summary(folder: Path) -> N
         (["--from", "2026-03-02", "--to", "2026-03-09"], "no price_usd_per_mwh data"),
         (["--from", "2026-03-02", "--to", "2026-03-02", "--chunk", "fortnight"], "chunk"),
         (["--from", "2026-03-02", "--to", "2026-03-02", "--sweep", "SWEEP"], "unknown field 'pu'"),
+        (
+            ["--from", "2026-03-02", "--to", "2026-03-02", "--time-column", "Datetime"],
+            "da.csv: no column 'Datetime' for the timestamps (found: interval_start_utc, price); "
+            "fix --time-column",
+        ),
+        (
+            ["--from", "2026-03-02", "--to", "2026-03-02", "--timezone", "Mars/Base"],
+            "unknown timezone 'Mars/Base'",
+        ),
     ],
 )
 def test_bad_input_exits_2_with_one_line(folder: Path, extra: list[str], message: str) -> None:
@@ -109,3 +118,59 @@ def test_steps_at_risk_exit_1_naming_the_first(folder: Path) -> None:
     assert result.exit_code == 1, result.output
     assert "1 step(s) at risk or fallback; first: base optimise 2026-03-02" in result.stderr
     assert (folder / "out" / "scenarios" / "base" / "daily.csv").exists()
+
+
+def foreign_prices(folder: Path) -> tuple[list[str], list[str]]:
+    """The same day-ahead and real-time prices (2026-03-07 to 03-10, over the spring-forward
+    day 03-08) twice: with UTC offsets in ``interval_start``, and as a PJM-like export
+    (``Datetime`` of naive local times, a 23-hour 03-08 without 02:00)."""
+    stamps = pd.date_range("2026-03-07", "2026-03-10", freq="h", tz="America/Chicago")
+    evening = (stamps.hour >= 17) & (stamps.hour < 20)
+    da = np.where(evening, 150.0, 20.0 + stamps.hour)
+    rt = np.where(stamps.hour == 12, 400.0, da)  # a real-time spike at noon
+    naive = stamps.strftime("%Y-%m-%d %H:%M:%S")
+    offsets = [t.isoformat() for t in stamps]
+    for name, values in (("da", da), ("rt", rt)):
+        pd.DataFrame({"interval_start": offsets, name: values}).to_csv(
+            folder / f"{name}_offsets.csv", index=False
+        )
+        pd.DataFrame({"Datetime": naive, "LMP": values}).to_csv(
+            folder / f"{name}_naive.csv", index=False
+        )
+    common = ["backtest", str(folder / "site.yaml"), "--hashprice", "60", "--rt-margin", "20"]
+    common += ["--from", "2026-03-07", "--to", "2026-03-08", "--no-charts"]
+    offset_args = ["--prices", str(folder / "da_offsets.csv")]
+    offset_args += ["--rt-prices", str(folder / "rt_offsets.csv")]
+    naive_args = ["--prices", str(folder / "da_naive.csv")]
+    naive_args += ["--rt-prices", str(folder / "rt_naive.csv")]
+    return common + offset_args, common + naive_args
+
+
+def test_a_naive_time_file_with_timezone_backtests_as_the_same_data_with_offsets(
+    folder: Path,
+) -> None:
+    with_offsets, naive = foreign_prices(folder)
+    runner = CliRunner()
+    told = ["--time-column", "Datetime", "--timezone", "local"]
+    results = {}
+    for name, args in (("offsets", with_offsets), ("naive", [*naive, *told])):
+        result = runner.invoke(app, [*args, "--out", str(folder / name)])
+        assert result.exit_code == 0, result.output
+        assert "2026-03-07 to 2026-03-08 (2 days)" in result.stdout  # the last day has 23 h
+        results[name] = pd.read_parquet(folder / name / "scenarios" / "base" / "intervals.parquet")
+    assert len(results["naive"]) == 24 + 23  # the spring-forward day read in local time
+    assert results["naive"]["rt_mining_mw"][results["naive"].index.hour == 12].eq(0).all()
+    pd.testing.assert_frame_equal(results["naive"], results["offsets"])
+    # a sweep reads the inputs the same way: its base-sized scenario is the plain run
+    (folder / "sweep.yaml").write_text("vary:\n  hpc_halls[0].it_load_mw: [20.0, 30.0]\n")
+    sweep = [*naive, *told, "--sweep", str(folder / "sweep.yaml"), "--out", str(folder / "s")]
+    result = runner.invoke(app, sweep)
+    assert result.exit_code == 0, result.output
+    same = next((folder / "s" / "scenarios").glob("*it_load_mw=20")) / "intervals.parquet"
+    pd.testing.assert_frame_equal(pd.read_parquet(same), results["offsets"])
+    # without --timezone, the naive file is refused in one line that names the fix
+    result = runner.invoke(app, [*naive, "--out", str(folder / "bad")])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "da_naive.csv, column Datetime, row 1: naive" in lines[0]
+    assert "--timezone utc|local|ZONE" in lines[0]

@@ -4,7 +4,8 @@
 
     dispatch backtest SITE.yaml --prices FILE --hashprice FILE|VALUE --from DATE --to DATE
         [--rt-prices FILE] [--rt-location NAME] [--rt-margin USD] [--hpc-load FILE|VALUE]
-        [--cp-probability FILE] [--solar FILE] [--location NAME] [--sweep FILE] [--counterfactuals]
+        [--cp-probability FILE] [--solar FILE] [--location NAME]
+        [--time-column NAME] [--timezone utc|local|ZONE] [--sweep FILE] [--counterfactuals]
         [--workers N] [--scheduler ADDRESS] [--chunk month] [--out DIR]
         [--step 1D] [--lookahead 24h] [--demand-charge full|prorate] [--mip-gap 1e-3]
         [--no-charts]
@@ -22,6 +23,10 @@ Choices (also in docs/backtests.md):
 - The inputs are read from ``--from`` to the end of ``--to`` plus the look-ahead when the
   files reach that far, else to the end of ``--to`` (the last steps' look-ahead is then
   truncated, as at the end of any data).
+- ``--time-column`` and ``--timezone`` say how to read the timestamps of a foreign price
+  file (a ``Datetime`` column of naive times, say), as for ``dispatch plan``; they apply to
+  ``--rt-prices`` too (as ``load_inputs`` applies them to ``prices`` and ``rt_prices``), and
+  to every scenario of a ``--sweep`` (the inputs are read once).
 - ``--hashprice`` also takes bitcoin network data (a file with ``hashrate_th_s`` and
   ``subsidy_usd``/``fees_usd`` columns, such as the Coin Metrics file): the hashprice is then
   computed per UTC day by :func:`dispatch.hashprice_from_network` (realised revenue).
@@ -48,6 +53,8 @@ from dispatch.cli.common import (
     HpcLoadOpt,
     InputOptions,
     LocationOpt,
+    PriceFilesTimeColumnOpt,
+    PriceFilesTimezoneOpt,
     PricesOpt,
     ReservePricesOpt,
     SiteArg,
@@ -107,6 +114,8 @@ def backtest_command(
     reserve_prices: ReservePricesOpt = None,
     gas_flow: GasFlowOpt = None,
     gas_price: GasPriceOpt = None,
+    time_column: PriceFilesTimeColumnOpt = None,
+    timezone: PriceFilesTimezoneOpt = None,
     sweep: Annotated[
         Path | None, typer.Option(help="sweep file (YAML): run every combination of scenarios")
     ] = None,
@@ -189,6 +198,8 @@ def backtest_command(
         reserve_prices=tuple(reserve_prices or ()),
         gas_flow=gas_flow,
         gas_price=gas_price,
+        time_column=time_column,
+        timezone=timezone,
     )
     if prices is None:
         opts, _ = opts.with_sample_defaults(site_file)
@@ -377,14 +388,18 @@ def _load(
     if rt_prices is not None:
         given["rt_prices"] = rt_prices
         given["rt_location"] = rt_location
+    # how to read the price files' timestamps (--time-column, --timezone), as dispatch plan
+    how: dict[str, Any] = {
+        "location": opts.location,
+        "time_column": opts.time_column,
+        "timezone": opts.timezone,
+    }
     try:
         extra = pd.Timedelta(lookahead)
     except ValueError:
         raise DataError(f"--lookahead {lookahead!r}: expected a duration like 24h") from None
     if "prices" in given:
-        price = read_series(
-            given["prices"], name="price_usd_per_mwh", tz=site.timezone, location=opts.location
-        )
+        price = read_series(given["prices"], name="price_usd_per_mwh", tz=site.timezone, **how)
         step = price.index.freq
         data_end = price.index[-1] + (pd.Timedelta(step) if step is not None else pd.Timedelta(0))
         wanted = min(end + extra, max(data_end, end))
@@ -392,11 +407,11 @@ def _load(
         wanted = end + extra
     if wanted > end:
         try:
-            return load_inputs(site, **given, start=start, end=wanted, location=opts.location), None
+            return load_inputs(site, **given, start=start, end=wanted, **how), None
         except DataError as exc:
             note = f"look-ahead past --to not available ({exc}); the last step's is truncated"
-            return load_inputs(site, **given, start=start, end=end, location=opts.location), note
-    return load_inputs(site, **given, start=start, end=end, location=opts.location), None
+            return load_inputs(site, **given, start=start, end=end, **how), note
+    return load_inputs(site, **given, start=start, end=end, **how), None
 
 
 def _usd(value: float | None) -> str:

@@ -328,20 +328,38 @@ DayOpt = Annotated[
         metavar="DAY",
     ),
 ]
+_TIME_COLUMN_HELP = (
+    "the timestamp column of the {files} (e.g. Datetime), when it is none of timestamp, time, "
+    "datetime, interval_start, interval_start_utc, interval_start_local, date"
+)
+_TIMEZONE_HELP = (
+    "how to read the {options} timestamps: utc, local (the site timezone) or an IANA zone such "
+    "as America/New_York"
+)
 TimeColumnOpt = Annotated[
     str | None,
-    typer.Option(
-        help="the timestamp column of the --prices file (e.g. Datetime), when it is none of "
-        "timestamp, time, datetime, interval_start, interval_start_utc, "
-        "interval_start_local, date",
-        metavar="NAME",
-    ),
+    typer.Option(help=_TIME_COLUMN_HELP.format(files="--prices file"), metavar="NAME"),
 ]
 TimezoneOpt = Annotated[
     str | None,
     typer.Option(
-        help="how to read the --prices timestamps: utc, local (the site timezone) or an IANA "
-        "zone such as America/New_York",
+        help=_TIMEZONE_HELP.format(options="--prices"),
+        show_default="by column name",
+        metavar="ZONE",
+    ),
+]
+#: ``dispatch backtest`` reads ``--rt-prices`` the same way (``load_inputs`` applies both to
+#: ``prices`` and ``rt_prices``): its help says so.
+PriceFilesTimeColumnOpt = Annotated[
+    str | None,
+    typer.Option(
+        help=_TIME_COLUMN_HELP.format(files="--prices and --rt-prices files"), metavar="NAME"
+    ),
+]
+PriceFilesTimezoneOpt = Annotated[
+    str | None,
+    typer.Option(
+        help=_TIMEZONE_HELP.format(options="--prices and --rt-prices"),
         show_default="by column name",
         metavar="ZONE",
     ),
