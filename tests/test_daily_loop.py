@@ -1,7 +1,7 @@
 """The operator's daily loop through a real subprocess: plan day D, then D+1 from D's plan;
 ``--day today|tomorrow`` and its default; foreign price files (``--time-column``,
-``--timezone``); every missing input at once; ``--sweep``, ``--version``, help at 80 columns;
-``schedule.csv`` at full precision."""
+``--timezone``, also for ``dispatch validate``); every missing input at once; ``--sweep``,
+``--version``, help at 80 columns; ``schedule.csv`` at full precision."""
 
 from __future__ import annotations
 
@@ -17,8 +17,10 @@ from pathlib import Path
 import jsonschema
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 from dispatch import read_series, sample_paths
+from dispatch.cli import app
 from dispatch.errors import DataError
 
 TZ = "America/New_York"
@@ -177,3 +179,23 @@ def test_read_series_reads_naive_timestamps_as_told(tmp_path: Path) -> None:
         read_series(path, name="p", tz=TZ, time_column="Datetime", timezone="utc")
     with pytest.raises(DataError, match="no column 'When'"):
         read_series(path, name="p", tz=TZ, time_column="When", timezone="utc")
+
+
+def test_validate_reads_a_foreign_price_file_as_plan_does(folder: Path) -> None:
+    prices = pjm_prices(folder / "pjm.csv", dt.date(2026, 3, 7), 3)
+    args = ["validate", str(folder / "site.yaml"), "--prices", str(prices), "--hashprice", "50"]
+    args += ["--day", "2026-03-08"]
+    runner = CliRunner()
+    untold = runner.invoke(app, args)
+    assert untold.exit_code == 2 and "--timezone utc|local|ZONE" in untold.stderr
+    told = runner.invoke(app, [*args, "--time-column", "Datetime", "--timezone", "local"])
+    assert told.exit_code == 0, told.output
+    assert "for 2026-03-08 00:00 to 2026-03-09 00:00" in told.stdout
+    for extra, message in (
+        (["--time-column", "Datetime", "--timezone", "utc"], "gap after 2026-03-07 20:00-05:00"),
+        (["--time-column", "When", "--timezone", "local"], "no column 'When'"),
+    ):
+        wrong = runner.invoke(app, [*args, *extra])
+        assert wrong.exit_code == 2
+        assert wrong.stderr.splitlines() == [wrong.stderr.splitlines()[0], "1 problem(s) found"]
+        assert message in wrong.stderr and "pjm.csv" in wrong.stderr

@@ -23,6 +23,8 @@ from dispatch.cli.common import (
     ReservePricesOpt,
     SiteArg,
     SolarOpt,
+    TimeColumnOpt,
+    TimezoneOpt,
     cli_errors,
     cli_words,
     events_in_window,
@@ -50,6 +52,8 @@ def validate_command(
     reserve_prices: ReservePricesOpt = None,
     gas_flow: GasFlowOpt = None,
     gas_price: GasPriceOpt = None,
+    time_column: TimeColumnOpt = None,
+    timezone: TimezoneOpt = None,
     day: DayOpt = None,
     horizon: HorizonOpt = "1d",
 ) -> None:
@@ -65,6 +69,8 @@ def validate_command(
         reserve_prices=tuple(reserve_prices or ()),
         gas_flow=gas_flow,
         gas_price=gas_price,
+        time_column=time_column,
+        timezone=timezone,
     )
     opts, _ = opts.with_sample_defaults(site_file)
     problems: list[str] = []
@@ -132,9 +138,16 @@ def check_inputs(
         pass  # at least one input is bad: find each one
     problems = []
     for key, value in given.items():
+        # --time-column/--timezone say how to read the price file only (not the stand-ins)
+        how = {"time_column": opts.time_column, "timezone": opts.timezone}
         try:
             load_inputs(
-                site, **{**stand_in, key: value}, start=start, end=end, location=opts.location
+                site,
+                **{**stand_in, key: value},
+                start=start,
+                end=end,
+                location=opts.location,
+                **(how if key == "prices" else {}),
             )
         except DispatchError as exc:
             problems.append(str(exc))
@@ -157,8 +170,15 @@ def read_inputs_only(site: Site | None, opts: InputOptions, given: dict[str, Any
     for key, value in given.items():
         if not isinstance(value, Path) or key == "hpc_load":
             continue  # numbers are checked with the site; a per-hall file needs its halls
+        how = {"time_column": opts.time_column, "timezone": opts.timezone}
         try:
-            read_series(value, name=names[key], tz=tz, location=opts.location)
+            read_series(
+                value,
+                name=names[key],
+                tz=tz,
+                location=opts.location,
+                **(how if key == "prices" else {}),
+            )
         except DispatchError as exc:
             problems.append(str(exc))
     return problems
