@@ -131,15 +131,22 @@ def check_inputs(
         stand_in["cp_probability"] = pd.Series(0.0, index=index, name="cp_probability")
     if site.solar is not None:
         stand_in["solar"] = pd.Series(0.0, index=index, name="solar_cf")
+    # --time-column/--timezone say how to read the price file only (not the stand-ins)
+    how = {"time_column": opts.time_column, "timezone": opts.timezone}
     try:
-        load_inputs(site, **{**stand_in, **given}, start=start, end=end, location=opts.location)
+        load_inputs(
+            site,
+            **{**stand_in, **given},
+            start=start,
+            end=end,
+            location=opts.location,
+            **(how if "prices" in given else {}),
+        )
         return []
     except DispatchError:
         pass  # at least one input is bad: find each one
     problems = []
     for key, value in given.items():
-        # --time-column/--timezone say how to read the price file only (not the stand-ins)
-        how = {"time_column": opts.time_column, "timezone": opts.timezone}
         try:
             load_inputs(
                 site,
