@@ -96,6 +96,8 @@ def test_backtest_command_writes_results_charts_and_a_summary(folder: Path) -> N
             ["--from", "2026-03-02", "--to", "2026-03-02", "--timezone", "Mars/Base"],
             "unknown timezone 'Mars/Base'",
         ),
+        (["--from", "2026-03-02", "--to", "2026-03-02", "--time-limit", "0"], "--time-limit 60"),
+        (["--from", "2026-03-02", "--to", "2026-03-02", "--time-limit", "inf"], "--time-limit"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(folder: Path, extra: list[str], message: str) -> None:
@@ -174,3 +176,18 @@ def test_a_naive_time_file_with_timezone_backtests_as_the_same_data_with_offsets
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "da_naive.csv, column Datetime, row 1: naive" in lines[0]
     assert "--timezone utc|local|ZONE" in lines[0]
+
+
+def test_time_limit_reaches_every_step_and_the_run_record(folder: Path) -> None:
+    """``--time-limit`` caps each step's plan (as ``dispatch plan``'s caps its one solve) and
+    is part of what the results depend on: the manifest records it."""
+    out = folder / "out"
+    args = ["backtest", str(folder / "site.yaml"), "--prices", str(folder / "da.csv")]
+    args += ["--hashprice", "60", "--from", "2026-03-02", "--to", "2026-03-03"]
+    args += ["--time-limit", "30", "--out", str(out), "--no-charts"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["options"]["options"]["time_limit_s"] == 30.0
+    daily = pd.read_csv(out / "scenarios" / "base" / "daily.csv")
+    assert len(daily) == 2

@@ -8,7 +8,7 @@
         [--time-column NAME] [--timezone utc|local|ZONE] [--sweep FILE] [--counterfactuals]
         [--workers N] [--scheduler ADDRESS] [--chunk month] [--out DIR]
         [--step 1D] [--lookahead 24h] [--demand-charge full|prorate] [--mip-gap 1e-3]
-        [--no-charts]
+        [--time-limit SECONDS] [--no-charts]
 
 Exit codes: 0 done; 1 done, but some steps of the optimised plan were ``at_risk`` or
 ``fallback`` (the first one named on stderr; the counterfactual chains do not count: an
@@ -64,6 +64,7 @@ from dispatch.cli.common import (
     load_site,
     mip_gap_option,
     require_inputs,
+    time_limit_option,
     warn_once,
 )
 from dispatch.errors import ClusterLost
@@ -164,6 +165,15 @@ def backtest_command(
             callback=mip_gap_option,
         ),
     ] = 1e-3,
+    time_limit: Annotated[
+        float | None,
+        typer.Option(
+            help="time limit of each step's plan, seconds (>= 0.1); a step that reaches it "
+            "keeps its best schedule and its gap [default: none]",
+            callback=time_limit_option,
+            metavar="SECONDS",
+        ),
+    ] = None,
     charts: Annotated[bool, typer.Option(help="draw the PNG charts")] = True,
     out: Annotated[
         Path | None,
@@ -248,6 +258,7 @@ def backtest_command(
                 demand_charge=demand_charge,
                 progress=progress,
                 mip_rel_gap=mip_gap,
+                time_limit_s=time_limit,
                 max_scenarios=max_scenarios if max_scenarios is not None else MAX_SCENARIOS,
             )
         except KeyboardInterrupt:
