@@ -180,3 +180,24 @@ def test_a_sweep_of_containers_clamps_the_initial_count_with_a_note() -> None:
         "scenario fleets[f].containers=2: fleet f: containers_initially_on 4 clamped to the "
         "2 containers in service"
     ]
+
+
+def test_each_scenario_is_written_as_soon_as_its_chains_finish(tmp_path: Path) -> None:
+    """A sweep writes a scenario's results while the others still run (one worker: the
+    scenarios run one after the other), and releases the rows it held for it."""
+    site, inputs = case()
+    out = tmp_path / "out"
+    seen: list[tuple[int, bool]] = []
+
+    def progress(done: int, total: int) -> None:
+        first = out / "scenarios" / "inputs.hashprice_scale=1" / "totals.json"
+        seen.append((done, first.exists()))
+
+    sweep = {"vary": {"inputs.hashprice_scale": [1.0, 2.0]}}
+    r = backtest(site, inputs, "2021-12-30", "2022-01-01", sweep=sweep, out=out, progress=progress)
+    # two steps per scenario: the first scenario's files exist once its last step is in,
+    # before the second scenario's first step returns
+    assert seen == [(0, False), (1, False), (2, False), (3, True), (4, True)]
+    assert r.comparison.index.tolist() == ["inputs.hashprice_scale=1", "inputs.hashprice_scale=2"]
+    plain = backtest(site, inputs, "2021-12-30", "2022-01-01", sweep=sweep)
+    pd.testing.assert_frame_equal(r.comparison, plain.comparison, check_exact=True)

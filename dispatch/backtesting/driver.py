@@ -15,10 +15,13 @@ How a run proceeds:
    is not, with the state that step's predecessor handed on.
 3. The chains run on an executor (:mod:`dispatch.backtesting.runner`, the chain runner): at
    most as many chains at once as the executor runs tasks; within a chain, the next step is
-   submitted when the previous one returns, with its end state.  This process alone writes
-   files.
+   submitted when the previous one returns, with its end state (before the finished step's
+   checkpoint is written, so the worker does not wait for the disk).  This process alone
+   writes files.
 4. The kept intervals of each scenario and mode are joined, and KPIs per day, per month
-   and in total are computed from them (:mod:`dispatch.backtesting.kpis`).
+   and in total are computed from them (:mod:`dispatch.backtesting.kpis`), as soon as the
+   scenario's last chain finishes (while the other scenarios' steps run): from the rows
+   held in memory since their steps returned, and the checkpoints of the steps reused.
 
 Results do not depend on the executor or the number of workers: each step is a
 deterministic function of the site, its input window and the state carried in (HiGHS runs
@@ -327,6 +330,7 @@ class _Job:
                 log.warning(note)
         reused = sum(r.next for r in self.runs)
         log.info("backtest: %d steps, %d from checkpoints", total, reused)
+        assembler = _Assembler(self.scenarios, self.modes, self.runs, store)
         try:
             run_chains(
                 self.runs,
@@ -337,11 +341,12 @@ class _Job:
                 progress=self.progress,
                 done=reused,
                 total=total,
+                on_finished=assembler.chain_finished,
             )
         finally:
             if store is not None:
                 store.flush(force=True, state="running")
-        result = _assemble(self.scenarios, self.modes, self.runs, store)
+        result = assembler.result()
         result.run.update(
             {
                 "steps_total": total,
@@ -361,15 +366,58 @@ class _Job:
 # --- results -------------------------------------------------------------------------------
 
 
-def _assemble(
-    scenarios: list[Scenario],
-    modes: tuple[str, ...],
-    runs: list[ChainRun],
-    store: CheckpointStore | None,
-) -> BacktestResult:
-    results: dict[str, ScenarioResult] = {}
-    rows = []
-    for scn in scenarios:
+class _Assembler:
+    """Each scenario's results, assembled as soon as its last chain finishes.
+
+    The scenario's kept rows are joined, its KPIs computed and (with an output folder) its
+    files written while the other scenarios' steps still run, from the frames this run
+    planned (held in memory only until then) and the checkpoints of the steps reused; a
+    sweep then neither waits for every scenario at the end nor reads back what it wrote.
+    """
+
+    def __init__(
+        self,
+        scenarios: list[Scenario],
+        modes: tuple[str, ...],
+        runs: list[ChainRun],
+        store: CheckpointStore | None,
+    ) -> None:
+        self.scenarios, self.modes, self.runs, self.store = scenarios, modes, runs, store
+        self._unfinished = {id(scn): 0 for scn in scenarios}
+        for run in runs:
+            if not run.finished:
+                self._unfinished[id(run.scenario)] += 1
+        self._results: dict[int, tuple[ScenarioResult, dict[str, Any]]] = {}
+
+    def chain_finished(self, run: ChainRun) -> None:
+        key = id(run.scenario)
+        self._unfinished[key] -= 1
+        if self._unfinished[key] == 0:
+            self._assemble(run.scenario)
+
+    def result(self) -> BacktestResult:
+        """Every scenario's results (the ones not yet assembled first), the comparison, the
+        step log, and the run's summary files."""
+        for scn in self.scenarios:
+            if id(scn) not in self._results:
+                self._assemble(scn)
+        results = {scn.name: self._results[id(scn)][0] for scn in self.scenarios}
+        rows = [self._results[id(scn)][1] for scn in self.scenarios]
+        comparison = pd.DataFrame(rows).set_index("scenario")
+        steps = pd.DataFrame([row for r in self.runs for row in r.log])
+        out = None
+        if self.store is not None:
+            out = self.store.root
+            with atomic_path(out / "comparison.csv") as tmp:
+                comparison.to_csv(tmp)
+            totals_all = {name: r.totals for name, r in results.items()}
+            atomic_write_text(out / "totals.json", strict_json(totals_all, indent=1))
+            with atomic_path(out / "steps.csv") as tmp:
+                steps.to_csv(tmp, index=False)
+        return BacktestResult(results, comparison, steps, {}, out)
+
+    def _assemble(self, scn: Scenario) -> None:
+        store, modes = self.store, self.modes
         folder = None if store is None else store.root / "scenarios" / safe_name(scn.name)
         frames: dict[str, pd.DataFrame] = {}
         daily: dict[str, pd.DataFrame] = {}
@@ -381,7 +429,7 @@ def _assemble(
             "end": scn.end.isoformat(),
         }
         for mode in modes:
-            mine = [r for r in runs if r.scenario is scn and r.mode == mode]
+            mine = [r for r in self.runs if r.scenario is scn and r.mode == mode]
             frame = _join(scn.site, mine, store)
             daily[mode] = daily_kpis(scn.site, frame)
             monthly[mode] = monthly_kpis(scn.site, frame)
@@ -416,34 +464,24 @@ def _assemble(
             folder=folder,
             _frames=frames,
         )
-        results[scn.name] = result
-        rows.append(_comparison_row(result))
+        self._results[id(scn)] = (result, _comparison_row(result))
         if folder is not None:
             _write_scenario(result, folder)
-    comparison = pd.DataFrame(rows).set_index("scenario")
-    steps = pd.DataFrame([row for r in runs for row in r.log])
-    out = None
-    if store is not None:
-        out = store.root
-        with atomic_path(out / "comparison.csv") as tmp:
-            comparison.to_csv(tmp)
-        totals_all = {name: r.totals for name, r in results.items()}
-        atomic_write_text(out / "totals.json", strict_json(totals_all, indent=1))
-        with atomic_path(out / "steps.csv") as tmp:
-            steps.to_csv(tmp, index=False)
-    return BacktestResult(results, comparison, steps, {}, out)
 
 
 def _join(site: Site, runs: list[ChainRun], store: CheckpointStore | None) -> pd.DataFrame:
-    """The kept intervals of every step of the chains, in time order, gaps filled."""
+    """The kept intervals of every step of the chains, in time order, gaps filled: the rows
+    this run planned from memory (released here), the steps reused from the checkpoints."""
     frames = []
     for run in sorted(runs, key=lambda r: r.chain.steps[0].start):
-        if store is None:
-            frames.extend(run.frames)
-            continue
         for step in run.chain.steps:
-            if not step.warmup:
-                frames.append(store.read_frame(run.scenario.name, run.mode, run.chain.label, step))
+            if step.warmup:
+                continue
+            frame = run.frames.pop(step.id, None)
+            if frame is None:
+                assert store is not None  # without a store every step was planned here
+                frame = store.read_frame(run.scenario.name, run.mode, run.chain.label, step)
+            frames.append(frame)
     frame = pd.concat(frames)
     for col in frame.columns:
         # columns of a DR event exist only for the steps whose horizon it touches

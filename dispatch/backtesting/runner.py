@@ -70,7 +70,8 @@ class ChainRun:
     start_state: SiteState = field(default_factory=SiteState)
     state: SiteState = field(default_factory=SiteState)
     next: int = 0
-    frames: list[pd.DataFrame] = field(default_factory=list)
+    # kept rows of the steps planned in this run, by step id, until the driver assembles them
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     log: list[dict[str, Any]] = field(default_factory=list)
     _site_hash: str = ""
 
@@ -157,11 +158,15 @@ def run_chains(
     progress: Progress | None,
     done: int,
     total: int,
+    on_finished: Callable[[ChainRun], None] | None = None,
 ) -> None:
     """Run every unfinished chain, at most ``capacity`` at once, one step at a time.
 
     ``done`` of the ``total`` steps are finished already (from checkpoints); ``progress`` is
-    called with the count after each step, and once at the start.
+    called with the count after each step, and once at the start; ``on_finished(run)`` when
+    a chain's last step is recorded (the chains waiting have been handed out first, so the
+    workers are busy meanwhile).  A step's checkpoint is written after its chain's next step
+    was submitted: the worker plans on while this process writes.
     """
     if progress is not None:
         progress(done, total)
@@ -169,7 +174,7 @@ def run_chains(
     if not waiting:
         return
     try:
-        _run(waiting, config, store, workers, scheduler, progress, done, total)
+        _run(waiting, config, store, workers, scheduler, progress, done, total, on_finished)
     except Exception as exc:
         if scheduler is None or not _cluster_lost(exc):
             raise
@@ -204,6 +209,7 @@ def _run(
     progress: Progress | None,
     done: int,
     total: int,
+    on_finished: Callable[[ChainRun], None] | None,
 ) -> None:
     with open_executor(workers, scheduler) as (executor, capacity):
         active: dict[cf.Future, tuple[ChainRun, str]] = {}
@@ -219,32 +225,46 @@ def _run(
                 finished, _ = cf.wait(list(active), return_when=cf.FIRST_COMPLETED)
                 for future in finished:
                     run, h = active.pop(future)
-                    _accept(run, h, future.result(), store)
+                    outcome = future.result()
+                    step = _advance(run, outcome)
+                    try:  # the next step first: its worker need not wait for this one's files
+                        if not run.finished:
+                            submit(run)
+                        elif waiting:
+                            submit(waiting.pop(0))
+                    finally:  # a finished step is saved even when the cluster is gone
+                        _record(run, step, h, outcome, store)
                     done += 1
                     if progress is not None:
                         progress(done, total)
-                    if not run.finished:
-                        submit(run)
-                    elif waiting:
-                        submit(waiting.pop(0))
+                    if run.finished and on_finished is not None:
+                        on_finished(run)
         except BaseException:
             for future in active:
                 future.cancel()
             raise
 
 
-def _accept(run: ChainRun, h: str, outcome: StepOutcome, store: CheckpointStore | None) -> None:
+def _advance(run: ChainRun, outcome: StepOutcome) -> Step:
+    """Hand the step's end state on to the chain's next step; return the step finished."""
     step = run.chain.steps[run.next]
+    run.state = outcome.state_out
+    run.next += 1
+    return step
+
+
+def _record(
+    run: ChainRun, step: Step, h: str, outcome: StepOutcome, store: CheckpointStore | None
+) -> None:
+    """Write the finished step's checkpoint (with a store), keep its rows, log it."""
     if store is not None:
         record = store.save(run.scenario.name, run.mode, run.chain.label, step, h, outcome)
         store.record_step(run.scenario.name, run.key, step.id, h)
     else:
         record = outcome.summary()
-        if outcome.frame is not None:
-            run.frames.append(outcome.frame)
+    if outcome.frame is not None:
+        run.frames[step.id] = outcome.frame
     run.log.append(_log_row(run, step, record, from_checkpoint=False))
-    run.state = outcome.state_out
-    run.next += 1
 
 
 def _log_row(
