@@ -19,7 +19,9 @@ Rows, each in a fresh Python process (honest start-up and memory):
 - ``dask2``: a ``distributed.LocalCluster(n_workers=2, threads_per_worker=1,
   processes=True)`` passed as ``scheduler=`` (the cluster's start-up is timed apart).
 
-Columns: the backtest call's wall time; scenario-years per minute; the peak memory of a
+Columns: the backtest call's wall time; its CPU seconds (user + system of the backtest's
+process and of every process below it: pool workers, Dask nannies and workers; on a shared
+machine the steadier measure of work); scenario-years per minute; the peak memory of a
 worker (the largest ``VmHWM`` of the processes that ran steps, sampled from ``/proc`` every
 0.2 s; with one worker that is the backtest's own process, results and all); the scaling
 ``ratio`` = wall time with 1 worker / this row's; for Dask, its time / the pool's; the load
@@ -119,14 +121,15 @@ def weekly(sample, index):  # type: ignore[no-untyped-def]
 
 
 class WorkerMemory:
-    """Peak resident memory (``VmHWM``, else the sampled RSS) of every process below this
-    one, by pid, read from ``/proc`` in a thread every 0.2 s."""
+    """Peak resident memory (``VmHWM``, else the sampled RSS) and CPU seconds of every
+    process below this one, by pid, read from ``/proc`` in a thread every 0.2 s."""
 
     def __init__(self) -> None:
         import psutil  # a dependency of distributed, itself a dependency of dispatch
 
         self._me = psutil.Process()
         self.peak_mib: dict[int, float] = {}
+        self.cpu_s: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -137,9 +140,11 @@ class WorkerMemory:
             for p in self._me.children(recursive=True):
                 try:
                     mib = _hwm_mib(p.pid) or p.memory_info().rss / 2**20
+                    cpu = p.cpu_times()
                 except (psutil.Error, OSError):
                     continue
                 self.peak_mib[p.pid] = max(self.peak_mib.get(p.pid, 0.0), mib)
+                self.cpu_s[p.pid] = cpu.user + cpu.system
 
     def __enter__(self) -> WorkerMemory:
         self._thread.start()
@@ -161,7 +166,9 @@ def _hwm_mib(pid: int) -> float | None:
     return None
 
 
-def run_row(name: str, quick: bool, grid: str, mip_gap: float, time_limit: float | None) -> dict:
+def run_row(
+    name: str, quick: bool, grid: str, mip_gap: float, time_limit: float | None, days: int | None
+) -> dict:
     """Measure one row in this process (called in a child process)."""
     import pandas as pd
     import yaml
@@ -169,7 +176,7 @@ def run_row(name: str, quick: bool, grid: str, mip_gap: float, time_limit: float
     from dispatch import backtest
 
     row = ROWS[name]
-    days = QUICK_DAYS if quick else DAYS
+    days = days or (QUICK_DAYS if quick else DAYS)
     site, inputs = sweep_inputs(days)
     start = pd.Timestamp(START).date()
     end = start + pd.Timedelta(days=days)
@@ -239,6 +246,7 @@ def run_row(name: str, quick: bool, grid: str, mip_gap: float, time_limit: float
         "wall_s": wall,
         "cluster_start_s": cluster_s,
         "driver_cpu_s": driver_cpu,
+        "cpu_s": driver_cpu + sum(memory.cpu_s.values()),
         "step_s_sum": float(steps["step_s"].sum()),
         "solve_s_sum": float(steps["solve_s"].sum()),
         "reused_share": float(steps["model_reused"].mean()),
@@ -260,17 +268,18 @@ def main() -> None:
     parser.add_argument("--grid", choices=sorted(GRIDS), default="study")
     parser.add_argument("--mip-gap", type=float, default=1e-3)
     parser.add_argument("--time-limit", type=float, default=None, help="seconds per step")
+    parser.add_argument("--days", type=int, help="days from 2023-01-01 (default 365, quick 31)")
     parser.add_argument("--json", type=Path, help="also write every row's numbers here")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        out = run_row(args.child, args.quick, args.grid, args.mip_gap, args.time_limit)
+        out = run_row(args.child, args.quick, args.grid, args.mip_gap, args.time_limit, args.days)
         print(json.dumps(out))
         return
     rows = []
     for name in args.row or list(ROWS):
         cmd = [sys.executable, __file__, "--child", name, "--mip-gap", str(args.mip_gap)]
-        cmd += ["--grid", args.grid]
+        cmd += ["--grid", args.grid] + (["--days", str(args.days)] if args.days else [])
         cmd += ["--quick"] if args.quick else []
         cmd += ["--time-limit", str(args.time_limit)] if args.time_limit else []
         done = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True)
@@ -285,7 +294,7 @@ def print_table(rows: list[dict], args: argparse.Namespace) -> None:
     by = {r["row"]: r for r in rows}
     one = by.get("pool1")
     pool = by.get("pool2")
-    full = not args.quick
+    full = rows[0]["scenarios"] == 27 and rows[0]["days"] == DAYS
     first = rows[0]
     print(
         f"sweep ({args.grid} grid): {first['scenarios']} scenarios x {first['days']} days hourly "
@@ -293,8 +302,8 @@ def print_table(rows: list[dict], args: argparse.Namespace) -> None:
         f"time limit {args.time_limit or 'none'}; {os.cpu_count()} CPUs"
     )
     header = (
-        f"{'row':<30}{'wall s':>8}{'scen-yr/min':>12}{'peak MiB/wkr':>13}{'1w / this':>10}"
-        f"{'vs pool':>8}{'load 1m':>13}  ok"
+        f"{'row':<30}{'wall s':>8}{'CPU s':>7}{'scen-yr/min':>12}{'peak MiB/wkr':>13}"
+        f"{'1w / this':>10}{'vs pool':>8}{'load 1m':>13}  ok"
     )
     print(header)
     print("-" * len(header))
@@ -308,7 +317,8 @@ def print_table(rows: list[dict], args: argparse.Namespace) -> None:
         if vs_pool is not None:
             ok = ok and vs_pool <= TARGET_DASK_VS_POOL
         print(
-            f"{ROWS[r['row']]['label']:<30}{r['wall_s']:>8.1f}{years / (r['wall_s'] / 60):>12.2f}"
+            f"{ROWS[r['row']]['label']:<30}{r['wall_s']:>8.1f}{r['cpu_s']:>7.0f}"
+            f"{years / (r['wall_s'] / 60):>12.2f}"
             f"{r['worker_peak_mib']:>13.0f}{_opt(ratio):>10}{_opt(vs_pool):>8}"
             f"{r['load_start']:>6.2f} ->{r['load_end']:>5.2f}  {'yes' if ok else 'NO'}"
         )
