@@ -98,7 +98,13 @@ class Inputs:
 
     def window(self, start: pd.Timestamp, end: pd.Timestamp) -> Inputs:
         """The inputs for intervals starting in ``[start, end)``."""
-        mask = (self.index >= start) & (self.index < end)
+        index = self.index
+        if index.is_monotonic_increasing:  # a slice: a year's series is not scanned per step
+            first, stop = index.searchsorted(start), index.searchsorted(end)
+            if first >= stop:
+                raise DataError(f"no input data between {start} and {end}")
+            return self._map(lambda obj: obj.iloc[first:stop])
+        mask = (index >= start) & (index < end)
         if not mask.any():
             raise DataError(f"no input data between {start} and {end}")
         return self._map(lambda obj: obj[mask])
@@ -119,14 +125,36 @@ class Inputs:
 
     def hall_it_load_mw(self, site: Site) -> pd.DataFrame:
         """IT load per hall on the index: the series where given, the hall's constant otherwise."""
-        frame = pd.DataFrame(index=self.index)
-        for hall in site.hpc_halls:
-            given = self.hpc_it_load_mw
-            if given is not None and hall.name in given.columns:
-                frame[hall.name] = given[hall.name].astype(float)
-            else:
-                frame[hall.name] = float(hall.it_load_mw)
-        return frame
+        given = self.hpc_it_load_mw
+        n = len(self.index)
+        columns = {
+            hall.name: (
+                given[hall.name].to_numpy(dtype=float)
+                if given is not None and hall.name in given.columns
+                else np.full(n, float(hall.it_load_mw))
+            )
+            for hall in site.hpc_halls
+        }
+        return pd.DataFrame(columns, index=self.index)
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """The values of :meth:`to_frame`'s columns, by name, in its order (no frame built)."""
+        cols = {
+            name: getattr(self, name).to_numpy()
+            for name in SERIES_FIELDS
+            if getattr(self, name) is not None
+        }
+        if self.hpc_it_load_mw is not None:
+            for hall in self.hpc_it_load_mw.columns:
+                cols[f"hpc_it_{hall}_mw"] = self.hpc_it_load_mw[hall].to_numpy()
+        for product, series in self.reserve_price_usd_per_mw_h.items():
+            cols[f"reserve_{product}_price_usd_per_mw_h"] = series.to_numpy()
+        if self.gas_flow_mmbtu_per_h is not None:
+            for supply in self.gas_flow_mmbtu_per_h.columns:
+                cols[f"gas_flow_{supply}_mmbtu_per_h"] = self.gas_flow_mmbtu_per_h[
+                    supply
+                ].to_numpy()
+        return cols
 
     def to_frame(self) -> pd.DataFrame:
         """All series side by side, one column each (hall loads as ``hpc_it_<hall>_mw``)."""

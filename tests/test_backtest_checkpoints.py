@@ -267,3 +267,31 @@ def test_a_finished_step_is_written_even_when_handing_out_the_next_fails(
         run(folder, folder / "out")
     assert [p.stem for p in step_files(folder / "out", "json")] == ["2026-03-05"]
 
+
+def test_step_frames_are_written_as_to_parquet_writes_them(tmp_path: Path) -> None:
+    """The checkpoint writer reuses the Arrow schema of a column layout it has seen; the
+    files stay byte for byte what ``DataFrame.to_parquet`` writes (NaN, inf, counts, flags,
+    a new layout) and read back as the frames written."""
+    import io
+
+    from dispatch.backtesting.store import StepParquet
+
+    index = pd.date_range("2023-03-12", periods=23, freq="h", tz="America/Chicago")
+    writer = StepParquet()
+    for k in range(4):
+        frame = pd.DataFrame(
+            {
+                "x_mw": np.where(np.arange(23) % 5 == k, np.nan, np.arange(23.0) * 1.5),
+                "profit_usd": np.r_[-np.inf if k else np.inf, np.zeros(22)],
+                "f_containers_on": np.arange(23, dtype=np.int64),
+                "dr_e_active": np.arange(23) % 2 == 0,
+                **({"late_mw": np.ones(23)} if k == 3 else {}),
+            },
+            index=(index + pd.Timedelta(days=k)).rename("interval_start"),
+        )
+        writer.write(frame, tmp_path / f"{k}.parquet")
+        expected = io.BytesIO()
+        frame.to_parquet(expected)
+        assert (tmp_path / f"{k}.parquet").read_bytes() == expected.getvalue()
+        back = pd.read_parquet(tmp_path / f"{k}.parquet")
+        pd.testing.assert_frame_equal(back, frame, check_exact=True, check_freq=False)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass
+from functools import cached_property
 
 import pandas as pd
 
@@ -42,7 +43,7 @@ class Step:
     horizon_end: pd.Timestamp
     warmup: bool = False
 
-    @property
+    @cached_property
     def id(self) -> str:
         """A file-name-safe label: the local start date, with the time when not midnight."""
         if self.start == self.start.normalize():

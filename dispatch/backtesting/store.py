@@ -67,13 +67,21 @@ def digest(obj: Any) -> str:
 
 
 def inputs_digest(inputs: Inputs) -> str:
-    """SHA-256 of every input series' values and timestamps (column names included)."""
-    frame = inputs.to_frame()
+    """SHA-256 of every input series' values and timestamps (column names included).
+
+    The bytes hashed are those of :meth:`Inputs.to_frame` as a float matrix (one row per
+    interval), gathered without building the frame (a backtest hashes every step's window).
+    """
+    columns = inputs.columns()
+    index = inputs.index
     h = hashlib.sha256()
-    h.update(json.dumps(list(frame.columns)).encode())
-    h.update(str(frame.index.tz).encode())
-    h.update(frame.index.as_unit("ns").asi8.tobytes())
-    h.update(np.ascontiguousarray(frame.to_numpy(dtype=float)).tobytes())
+    h.update(json.dumps(list(columns)).encode())
+    h.update(str(index.tz).encode())
+    h.update(index.as_unit("ns").asi8.tobytes())
+    matrix = np.empty((len(index), len(columns)))
+    for k, values in enumerate(columns.values()):
+        matrix[:, k] = values
+    h.update(matrix.tobytes())
     return h.hexdigest()
 
 
@@ -114,6 +122,7 @@ class CheckpointStore:
         self._steps_recorded = 0
         self._manifest_existed = self.manifest_path.exists()
         self.previous = self._read_manifest()
+        self._parquet = StepParquet()
 
     def acquire(self) -> None:
         """Take the folder for this run: one backtest writes to a folder at a time.
@@ -220,7 +229,7 @@ class CheckpointStore:
         parquet, record_path = self.paths(scenario, mode, chain, step)
         if outcome.frame is not None:
             with atomic_path(parquet) as tmp:
-                outcome.frame.to_parquet(tmp)
+                self._parquet.write(outcome.frame, tmp)
         record = {
             "format": FORMAT,
             "hash": step_hash,
@@ -286,6 +295,47 @@ class CheckpointStore:
         self.manifest["updated_utc"] = pd.Timestamp.now(tz="UTC").isoformat()
         atomic_write_text(self.manifest_path, strict_json(self.manifest, indent=1))
         self._last_write = now
+
+
+class StepParquet:
+    """Writes step frames as ``DataFrame.to_parquet`` does, byte for byte, at a third of the
+    cost: pandas' conversion to Arrow (per column: its dtype, its metadata) is done once per
+    column layout, and later frames of the same layout go straight from their NumPy arrays
+    into that schema (a backtest writes every step's frame: this was a third of its own
+    process's time in a sweep)."""
+
+    def __init__(self) -> None:
+        self._schemas: dict[tuple, Any] = {}
+
+    def write(self, frame: pd.DataFrame, path: Path) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        key = (
+            tuple(frame.columns),
+            tuple(str(t) for t in frame.dtypes),
+            frame.index.name,
+            str(frame.index.dtype),
+            bool(frame.attrs),
+        )
+        schema = self._schemas.get(key)
+        plain = isinstance(frame.index, pd.DatetimeIndex) and not frame.attrs
+        if schema is None or not plain:
+            table = pa.Table.from_pandas(frame)
+            if (
+                plain
+                and frame.columns.is_unique
+                and all(isinstance(t, np.dtype) and t.kind in "fiub" for t in frame.dtypes)
+            ):
+                self._schemas[key] = table.schema
+        else:
+            arrays = [
+                pa.array(frame[name].to_numpy(), type=schema.field(k).type, from_pandas=True)
+                for k, name in enumerate(frame.columns)
+            ]
+            arrays.append(pa.array(frame.index, type=schema.field(len(arrays)).type))
+            table = pa.Table.from_arrays(arrays, schema=schema)
+        pq.write_table(table, path, compression="snappy")
 
 
 def state_digest(state: SiteState) -> str:

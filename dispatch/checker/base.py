@@ -116,6 +116,8 @@ class Context:
     ) -> None:
         """One violation per interval where ``mask`` holds (NaN-safe: NaN never flags)."""
         mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
         amount = np.broadcast_to(np.asarray(amount, dtype=float), self.n)
         for t in np.flatnonzero(mask):
             self.found.append(

@@ -215,7 +215,11 @@ def _columns_ok(ctx: Context) -> bool:
     nan_allowed = {c for rules in RULE_SETS for c in rules.nan_allowed(ctx.site)}
     numeric = [c for c in ctx.s.columns if c in set(required) or c.startswith("profit_")]
     for name in numeric:
-        values = pd.to_numeric(ctx.s[name], errors="coerce").to_numpy(dtype=float)
+        column = ctx.s[name]
+        if column.dtype.kind in "fiub":  # numbers already (a plan's own schedule): no parse
+            values = column.to_numpy(dtype=float)
+        else:
+            values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
         ctx.cols[name] = values
         if name in nan_allowed:
             continue
