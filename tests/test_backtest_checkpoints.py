@@ -203,16 +203,16 @@ def test_taking_over_removes_the_half_written_manifest_of_a_killed_run(tmp_path:
         store.release()
 
 
-def test_the_next_step_is_handed_out_before_the_finished_one_is_written(
+def test_the_next_steps_are_handed_out_before_the_finished_ones_are_written(
     folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A chain's next step goes to the executor first, then this process writes the
-    finished step's files: the worker does not wait for the disk (~40 ms a step on a
+    """A chain's next steps go to the executor first, then this process writes the
+    finished steps' files: the worker does not wait for the disk (~40 ms a step on a
     shared machine's disk).  Results are the same."""
-    import dispatch.backtesting.runner as runner
+    import dispatch.backtesting.rolling as rolling
 
     events: list[str] = []
-    real_step, real_save = runner.run_step, CheckpointStore.save
+    real_step, real_save = rolling.run_step, CheckpointStore.save
 
     def traced_step(task):  # type: ignore[no-untyped-def]
         events.append(f"plan {task.end.date()}")
@@ -222,20 +222,76 @@ def test_the_next_step_is_handed_out_before_the_finished_one_is_written(
         events.append(f"save {step.end.date()}")
         return real_save(self, scenario, mode, chain, step, *args)
 
-    monkeypatch.setattr(runner, "run_step", traced_step)
+    monkeypatch.setattr(rolling, "run_step", traced_step)
     monkeypatch.setattr(CheckpointStore, "save", traced_save)
-    r = run(folder, folder / "out")  # one worker: each step runs inside submit
-    assert events == [
-        "plan 2026-03-06",
-        "plan 2026-03-07",
-        "save 2026-03-06",
-        "plan 2026-03-08",
-        "save 2026-03-07",
-        "save 2026-03-08",
-    ]
+    r = run(folder, folder / "out")  # one worker: the steps run inside submit
+    assert sorted(events) == sorted(
+        f"{what} 2026-03-0{day}" for what in ("plan", "save") for day in (6, 7, 8)
+    )
+    for day in (6, 7):  # step k's files come after step k+1 was handed out
+        assert events.index(f"save 2026-03-0{day}") > events.index(f"plan 2026-03-0{day + 1}")
     monkeypatch.undo()
     plain = run(folder, folder / "plain")
     pd.testing.assert_frame_equal(r.intervals(), plain.intervals(), check_exact=True)
+
+
+def counting_executor(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Patch the runner's executor: steps run here; returns the steps of each task."""
+    from contextlib import contextmanager
+
+    import dispatch.backtesting.runner as runner
+    from dispatch.backtesting.executors import SerialExecutor
+
+    sizes: list[int] = []
+
+    class Counting(SerialExecutor):
+        def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def]
+            sizes.append(len(args[1]))  # run_steps(state, tasks)
+            return super().submit(fn, *args, **kwargs)
+
+    @contextmanager
+    def open_executor(workers=1, scheduler=None):  # type: ignore[no-untyped-def]
+        yield Counting(), 1
+
+    monkeypatch.setattr(runner, "open_executor", open_executor)
+    monkeypatch.setattr(runner, "TASK_TARGET_S", 1e6)  # any step is fast
+    return sizes
+
+
+def test_fast_steps_go_to_the_executor_a_few_at_a_time(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a chain's first step (timed alone: it builds the model), its next steps share
+    one task, each planned from the state the one before handed on: identical results."""
+    sizes = counting_executor(monkeypatch)
+    r = run(folder, folder / "out")
+    assert sizes == [1, 2]
+    assert len(step_files(folder / "out", "json")) == 3
+    monkeypatch.undo()
+    plain = run(folder, folder / "plain")
+    pd.testing.assert_frame_equal(r.intervals(), plain.intervals(), check_exact=True)
+    assert r.steps["objective_usd"].tolist() == plain.steps["objective_usd"].tolist()
+
+
+def test_a_step_failing_inside_a_batch_fails_as_itself_after_the_others_are_saved(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dispatch.backtesting.rolling as rolling
+    from dispatch.errors import DataError
+
+    sizes = counting_executor(monkeypatch)
+    real_step = rolling.run_step
+
+    def failing(task):  # type: ignore[no-untyped-def]
+        if task.end.date().isoformat() == "2026-03-08":
+            raise DataError("the third step's own problem")
+        return real_step(task)
+
+    monkeypatch.setattr(rolling, "run_step", failing)
+    with pytest.raises(DataError, match="the third step's own problem"):
+        run(folder, folder / "out")
+    assert sizes == [1, 2, 1]  # the failed step planned again alone
+    assert [p.stem for p in step_files(folder / "out", "json")] == ["2026-03-05", "2026-03-06"]
 
 
 def test_a_finished_step_is_written_even_when_handing_out_the_next_fails(

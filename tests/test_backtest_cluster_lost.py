@@ -57,6 +57,7 @@ def open_executor(workers=1, scheduler=None):
     yield DyingCluster(), 1
 
 runner.open_executor = open_executor
+runner.MAX_STEPS_PER_TASK = 1  # one step per task: the cluster dies after two steps
 """
 
 
@@ -79,6 +80,7 @@ def test_a_lost_cluster_is_clusterlost_and_the_resume_matches(
 
     real = runner.open_executor
     monkeypatch.setattr(runner, "open_executor", real)  # restored after the test
+    monkeypatch.setattr(runner, "MAX_STEPS_PER_TASK", runner.MAX_STEPS_PER_TASK)
     monkeypatch.syspath_prepend(str(folder))
     import fake_cluster  # noqa: F401  (patches the runner's executor)
 

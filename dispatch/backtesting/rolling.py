@@ -1,9 +1,11 @@
 """One rolling step, as a worker runs it: plan the horizon, keep the step, hand the state on.
 
-:func:`run_step` is the unit of work sent to executors (a plain top-level function of
-picklable arguments).  It plans ``[start, horizon_end)`` from the carried state with
+:func:`run_step` is one step: it plans ``[start, horizon_end)`` from the carried state with
 :func:`dispatch.plan`, keeps the intervals before ``end``, settles them at real-time prices
 when asked, and returns the kept rows with the state at ``end`` (``plan.state_at(end)``).
+:func:`run_steps` is the unit of work sent to executors (a plain top-level function of
+picklable arguments): a few consecutive steps of one chain, each from the state the one
+before hands on.
 
 The site a step plans holds only the demand-response events that overlap its horizon
 (``plan()`` rejects an event entirely outside the horizon, on purpose).
@@ -11,9 +13,11 @@ The site a step plans holds only the demand-response events that overlap its hor
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import platform
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -123,6 +127,29 @@ def bill_demand_charge(site: Site, frame: pd.DataFrame, state: SiteState) -> Non
     old = frame["profit_demand_charge_usd"].to_numpy(dtype=float)
     frame["profit_demand_charge_usd"] = charge
     frame["profit_total_usd"] = frame["profit_total_usd"].to_numpy(dtype=float) + charge - old
+
+
+def run_steps(state: SiteState, tasks: Sequence[StepTask]) -> list[StepOutcome]:
+    """Plan consecutive steps of one chain in turn, each from the state the step before
+    handed on (the first from ``state``; the tasks' own ``state`` is replaced): one task
+    for an executor instead of one per step, so the per-task cost of a process pool or a
+    Dask cluster (serialising, scheduling, the round trip) is paid once for them all.
+
+    A step that fails after others have finished ends the run early: the finished steps'
+    outcomes are returned (fewer than the tasks), and the caller plans the failed step
+    again on its own, where its error surfaces as it would have.  A first step's error is
+    raised at once."""
+    outcomes: list[StepOutcome] = []
+    for task in tasks:
+        try:
+            outcome = run_step(dataclasses.replace(task, state=state))
+        except Exception:
+            if not outcomes:
+                raise
+            return outcomes
+        outcomes.append(outcome)
+        state = outcome.state_out
+    return outcomes
 
 
 def run_step(task: StepTask) -> StepOutcome:

@@ -23,7 +23,7 @@ import pandas as pd
 
 from dispatch.backtesting.calendar import Chain, Step
 from dispatch.backtesting.executors import open_executor
-from dispatch.backtesting.rolling import PlanOptions, StepOutcome, StepTask, run_step
+from dispatch.backtesting.rolling import PlanOptions, StepOutcome, StepTask, run_steps
 from dispatch.backtesting.settle import RtRule
 from dispatch.backtesting.store import CheckpointStore, digest, inputs_digest, state_digest
 from dispatch.backtesting.sweep import Scenario
@@ -33,6 +33,13 @@ from dispatch.state import SiteState
 from dispatch.version import __version__
 
 Progress = Callable[[int, int], None]
+
+#: A task holds about this many seconds of a chain's planning (by its recent steps)...
+TASK_TARGET_S = 0.5
+#: ... and at most this many steps: a process pool's or a Dask cluster's cost per task
+#: (serialising, scheduling, the round trip: ~10 ms CPU on Dask) is then a few per cent of
+#: a fast step's, while a slow step still goes alone and is saved as it finishes.
+MAX_STEPS_PER_TASK = 16
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,8 @@ class ChainRun:
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     log: list[dict[str, Any]] = field(default_factory=list)
     _site_hash: str = ""
+    _step_s: float | None = None  # recent seconds per step in a worker (sizes the batches)
+    _alone: bool = False  # the next step goes on its own (one failed inside a batch)
 
     @property
     def key(self) -> str:
@@ -129,23 +138,44 @@ class ChainRun:
             store.record_step(self.scenario.name, self.key, step.id, h)
             self.next += 1
 
-    def task(self, config: RunConfig) -> tuple[StepTask, str]:
-        step = self.chain.steps[self.next]
-        window = self.window(step)
-        task = StepTask(
-            site=self.scenario.site,
-            inputs=window,
-            state=self.state,
-            end=step.end,
-            mode=self.mode,
-            settle=config.settle,
-            rt_rule=config.rt_rule,
-            options=config.options,
-            warmup=step.warmup,
-            demand_charge=config.demand_charge,
-            last=step.end >= self.scenario.end,
-        )
-        return task, self.step_hash(config, step, window)
+    def batch_size(self) -> int:
+        """How many of the chain's next steps go in one task: about
+        :data:`TASK_TARGET_S` of planning by the chain's recent steps, at most
+        :data:`MAX_STEPS_PER_TASK`; one until a step was timed (the first builds the model)."""
+        left = len(self.chain.steps) - self.next
+        if self._alone or self._step_s is None:
+            return 1
+        wanted = int(TASK_TARGET_S / max(self._step_s, 1e-3))
+        return max(1, min(wanted, MAX_STEPS_PER_TASK, left))
+
+    def tasks(self, config: RunConfig) -> tuple[list[StepTask], list[Inputs]]:
+        """The chain's next steps' tasks (:func:`run_steps` hands each its state) and input
+        windows (for their hashes once their states are known)."""
+        tasks, windows = [], []
+        for step in self.chain.steps[self.next : self.next + self.batch_size()]:
+            window = self.window(step)
+            tasks.append(
+                StepTask(
+                    site=self.scenario.site,
+                    inputs=window,
+                    state=self.state,
+                    end=step.end,
+                    mode=self.mode,
+                    settle=config.settle,
+                    rt_rule=config.rt_rule,
+                    options=config.options,
+                    warmup=step.warmup,
+                    demand_charge=config.demand_charge,
+                    last=step.end >= self.scenario.end,
+                )
+            )
+            windows.append(window)
+        return tasks, windows
+
+    def timed(self, outcome: StepOutcome) -> None:
+        """Fold a step's time in the worker into the chain's recent seconds per step."""
+        seconds = float(outcome.timings_s.get("step_s", 0.0))
+        self._step_s = seconds if self._step_s is None else 0.5 * (self._step_s + seconds)
 
 
 def run_chains(
@@ -212,11 +242,11 @@ def _run(
     on_finished: Callable[[ChainRun], None] | None,
 ) -> None:
     with open_executor(workers, scheduler) as (executor, capacity):
-        active: dict[cf.Future, tuple[ChainRun, str]] = {}
+        active: dict[cf.Future, tuple[ChainRun, list[StepTask], list[Inputs]]] = {}
 
         def submit(run: ChainRun) -> None:
-            task, h = run.task(config)
-            active[executor.submit(run_step, task)] = (run, h)
+            tasks, windows = run.tasks(config)
+            active[executor.submit(run_steps, run.state, tasks)] = (run, tasks, windows)
 
         try:
             while waiting and len(active) < capacity:
@@ -224,19 +254,25 @@ def _run(
             while active:
                 finished, _ = cf.wait(list(active), return_when=cf.FIRST_COMPLETED)
                 for future in finished:
-                    run, h = active.pop(future)
-                    outcome = future.result()
-                    step = _advance(run, outcome)
-                    try:  # the next step first: its worker need not wait for this one's files
+                    run, tasks, windows = active.pop(future)
+                    outcomes = future.result()
+                    # a step failed after others: plan it again alone, where it fails as itself
+                    run._alone = len(outcomes) < len(tasks)
+                    steps = [
+                        _advance(run, config, outcome, window)
+                        for outcome, window in zip(outcomes, windows, strict=False)
+                    ]
+                    try:  # the next steps first: their worker need not wait for these files
                         if not run.finished:
                             submit(run)
                         elif waiting:
                             submit(waiting.pop(0))
-                    finally:  # a finished step is saved even when the cluster is gone
-                        _record(run, step, h, outcome, store)
-                    done += 1
-                    if progress is not None:
-                        progress(done, total)
+                    finally:  # finished steps are saved even when the cluster is gone
+                        for (step, h), outcome in zip(steps, outcomes, strict=True):
+                            _record(run, step, h, outcome, store)
+                            done += 1
+                            if progress is not None:
+                                progress(done, total)
                     if run.finished and on_finished is not None:
                         on_finished(run)
         except BaseException:
@@ -245,12 +281,17 @@ def _run(
             raise
 
 
-def _advance(run: ChainRun, outcome: StepOutcome) -> Step:
-    """Hand the step's end state on to the chain's next step; return the step finished."""
+def _advance(
+    run: ChainRun, config: RunConfig, outcome: StepOutcome, window: Inputs
+) -> tuple[Step, str]:
+    """Hand the step's end state on to the chain's next step; return the step finished and
+    its hash (of the state it started from)."""
     step = run.chain.steps[run.next]
+    h = run.step_hash(config, step, window)
     run.state = outcome.state_out
     run.next += 1
-    return step
+    run.timed(outcome)
+    return step, h
 
 
 def _record(
