@@ -55,6 +55,9 @@ import threading
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_backtest import weekly  # the sample week laid over the year, as bench_year does
+
 ROWS = {
     "pool1": {"label": "process pool, 1 worker", "workers": 1, "dask": False},
     "pool2": {"label": "process pool, 2 workers", "workers": 2, "dask": False},
@@ -109,15 +112,6 @@ def sweep_inputs(days: int):  # type: ignore[no-untyped-def]
         end=end.date(),
     )
     return site, inputs
-
-
-def weekly(sample, index):  # type: ignore[no-untyped-def]
-    """The sample week's value at the same weekday and local time of day, on ``index``."""
-    import pandas as pd
-
-    key = lambda ix: ix.day_of_week * 1440 + ix.hour * 60 + ix.minute  # noqa: E731
-    table = pd.Series(sample.to_numpy(), index=key(sample.index)).groupby(level=0).mean()
-    return pd.Series(table.reindex(key(index)).to_numpy(), index=index)
 
 
 class WorkerMemory:
