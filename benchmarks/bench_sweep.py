@@ -12,6 +12,16 @@ run through the sweep machinery (a sweep file, as ``dispatch backtest --sweep`` 
 written beside the results), one chain per scenario, checkpoints written to a temporary
 ``out`` folder as the command does.  ``--quick``: the three hall sizes over January only.
 
+``--grid headroom`` runs the same 27 designs behind a 150 MW interconnection, which never
+binds: it measures the sweep machinery itself (bookkeeping, executors, memory) on steps
+that HiGHS solves in tens of milliseconds.  In the study grid (100 MW) the AI halls keep
+most designs at their import limit, where each day is a harder MIP: at the backtest's
+default gap (1e-3) a day can take HiGHS more than 20 minutes and 1.4 GB (2023-01-15 with the
+48 MW hall: 0.24 % left after 60 s, the LP relaxation's bound 0.2-0.5 % above the best
+schedule), the tail of issue 14's goal 1.  So this benchmark's default gap is 1e-2, which
+keeps every step deterministic (no time limit: identical results in every row) and bounded;
+``--mip-gap 1e-3`` gives the backtest's default.
+
 Rows, each in a fresh Python process (honest start-up and memory):
 
 - ``pool1``: ``workers=1`` (the steps run in the backtest's own process);
@@ -37,8 +47,9 @@ the 2023 mean hashprice as a constant); the HPC halls repeat the sample week's s
 weekday and time of day) all year, the coincident-peak probability the sample's shape in
 June to September.  Nothing from ``../shared/data`` is needed.
 
-    python benchmarks/bench_sweep.py [--quick] [--row pool1 --row pool2 --row dask2]
-                                     [--mip-gap 1e-3] [--time-limit S] [--json FILE]
+    python benchmarks/bench_sweep.py [--quick] [--grid study|headroom] [--days N]
+                                     [--row pool1 --row pool2 --row dask2]
+                                     [--mip-gap 1e-2] [--time-limit S] [--json FILE]
 """
 
 from __future__ import annotations
@@ -260,7 +271,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="3 scenarios x January")
     parser.add_argument("--row", action="append", choices=sorted(ROWS))
     parser.add_argument("--grid", choices=sorted(GRIDS), default="study")
-    parser.add_argument("--mip-gap", type=float, default=1e-3)
+    parser.add_argument("--mip-gap", type=float, default=1e-2, help="default 1e-2 (see above)")
     parser.add_argument("--time-limit", type=float, default=None, help="seconds per step")
     parser.add_argument("--days", type=int, help="days from 2023-01-01 (default 365, quick 31)")
     parser.add_argument("--json", type=Path, help="also write every row's numbers here")
