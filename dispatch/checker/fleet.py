@@ -32,7 +32,9 @@ rule                      what must hold                                        
 ========================  ============================================================  =====
 
 Symbols: ``P`` the miners' nameplate MW per container, ``aux`` its auxiliaries, ``H`` its
-hashrate, ``(a_k, b_k)`` the power-to-hashrate curve's segments.
+hashrate, ``(a_k, b_k)`` the power-to-hashrate curve's segments.  With a power target the
+hashrate rules hold within the usual tolerance taken in PH/s, the unit the model solves in
+(``1000 * tol_mw * max(1, |hashrate| / 1000)`` TH/s).
 
 Profit terms (USD per interval; costs negative)::
 
@@ -99,6 +101,13 @@ def _available(ctx: Context, f: MinerFleet) -> np.ndarray:
         start, end = ctx.local(outage.start), ctx.local(outage.end)
         avail -= outage.containers * np.asarray((ctx.index >= start) & (ctx.index < end))
     return np.clip(avail, 0.0, None)
+
+
+def _th_tol(ctx: Context, *th_s: np.ndarray) -> np.ndarray:
+    """The tolerance of a hashrate relation, TH/s, taken in the unit the model solves in
+    (PH/s, ``hashrate_ph_s``): HiGHS's tolerances apply there, so a container that is off can
+    report -1e-8 PH/s, -1e-5 TH/s (seen on an ERCOT 2023 day of the sample campus)."""
+    return 1000.0 * ctx.tol(*(np.asarray(h, dtype=float) / 1000.0 for h in th_s))
 
 
 def _fleet(ctx: Context, f: MinerFleet) -> None:
@@ -175,7 +184,7 @@ def _fleet(ctx: Context, f: MinerFleet) -> None:
         )
         curve, slope = _curve_ceiling_th_s(f, asic, on)
         # the curve moves by slope x (the power's tolerance): TH/s per MW of miners
-        curve_tol = ctx.tol(hashrate, curve) + slope * ctx.tol(asic)
+        curve_tol = _th_tol(ctx, hashrate, curve) + slope * ctx.tol(asic)
         ctx.at_most(
             "hashrate",
             f"{who}: hashrate TH/s",
@@ -189,7 +198,7 @@ def _fleet(ctx: Context, f: MinerFleet) -> None:
             f"{who}: hashrate TH/s",
             hashrate,
             np.zeros(ctx.n),
-            ctx.tol(hashrate),
+            _th_tol(ctx, hashrate),
             "zero:",
         )
         short = curve - hashrate
