@@ -73,8 +73,11 @@ MEMORY_TARGET_MIB = 1024.0
 START = "2023-01-01"
 
 
-def year_inputs(minutes: int, days: int, first: str = START):  # type: ignore[no-untyped-def]
-    """The sample site at ``minutes`` and its inputs from ``first`` for ``days`` (+1 day)."""
+def year_inputs(  # type: ignore[no-untyped-def]
+    minutes: int, days: int, first: str = START, prices=None, hashprice=None
+):
+    """The sample site at ``minutes`` and its inputs from ``first`` for ``days`` (+1 day);
+    ``prices`` and ``hashprice`` default to the shared ERCOT file and Coin Metrics data."""
     import pandas as pd
 
     from dispatch import Site, hashprice_from_network, load_inputs, read_series, sample_paths
@@ -97,8 +100,8 @@ def year_inputs(minutes: int, days: int, first: str = START):  # type: ignore[no
     cp[~index.month.isin([6, 7, 8, 9])] = 0.0
     inputs = load_inputs(
         site,
-        prices=PRICES,
-        hashprice=hashprice_from_network(NETWORK),
+        prices=PRICES if prices is None else prices,
+        hashprice=hashprice_from_network(NETWORK) if hashprice is None else hashprice,
         hpc_load=hpc,
         cp_probability=cp.rename("cp_probability"),
         start=start.date(),

@@ -70,7 +70,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_backtest import weekly  # the sample week laid over the year, as bench_year does
+from bench_backtest import year_inputs  # the sample week laid over the year, as bench_year does
 
 ROWS = {
     "pool1": {"label": "process pool, 1 worker", "workers": 1, "dask": False},
@@ -96,36 +96,10 @@ PROGRESS_EVERY_S = 30.0
 def sweep_inputs(days: int):  # type: ignore[no-untyped-def]
     """The sample site at 60 minutes and its inputs from 2023-01-01 for ``days`` (+1 day of
     look-ahead), from the data that ship with the package."""
-    import pandas as pd
+    from dispatch import real_data_paths
 
-    from dispatch import Site, load_inputs, read_series, real_data_paths, sample_paths
-
-    paths, real = sample_paths(), real_data_paths()
-    raw = Site.from_yaml(paths["site"]).model_dump(mode="json")
-    raw["interval_minutes"] = 60
-    site = Site.from_dict(raw)
-    tz = site.timezone
-    start = pd.Timestamp(START)
-    end = start + pd.Timedelta(days=days + 1)
-    index = pd.date_range(start, end, freq="15min", tz=tz, inclusive="left")
-    hpc = pd.DataFrame(
-        {
-            h.name: weekly(read_series(paths["hpc_load"], name=h.name, tz=tz), index)
-            for h in site.hpc_halls
-        }
-    )
-    cp = weekly(read_series(paths["cp_probability"], name="cp_probability", tz=tz), index)
-    cp[~index.month.isin([6, 7, 8, 9])] = 0.0
-    inputs = load_inputs(
-        site,
-        prices=real["prices"],
-        hashprice=real["hashprice"],
-        hpc_load=hpc,
-        cp_probability=cp.rename("cp_probability"),
-        start=start.date(),
-        end=end.date(),
-    )
-    return site, inputs
+    real = real_data_paths()
+    return year_inputs(60, days, START, prices=real["prices"], hashprice=real["hashprice"])
 
 
 class WorkerMemory:

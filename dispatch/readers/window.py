@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from dispatch.readers.lines import QuotedLineBreak, fields_problem, line_blocks, text_problem
+from dispatch.readers.plain import TIME_COLUMNS
 
 MIN_BYTES = 32 * 2**20  # smaller files are read whole, every row checked (30 MiB of CSV: 5 s)
 MARGIN = pd.Timedelta(days=2)
@@ -54,16 +55,7 @@ BLOCK_BYTES = 16 * 2**20  # pyarrow's streaming reader's blocks (CSV, see _csv)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 #: Timestamp columns the windowed read recognises, lower case, in order of preference
 #: (the plain layout's names and gridstatus's ``Interval Start``).
-TIME_NAMES = (
-    "timestamp",
-    "time",
-    "datetime",
-    "interval_start",
-    "interval_start_utc",
-    "interval_start_local",
-    "date",
-    "interval start",
-)
+TIME_NAMES = (*TIME_COLUMNS, "interval start")
 
 
 def read_window(
